@@ -1,0 +1,198 @@
+//! The IAM wildcard matcher.
+//!
+//! IAM's `StringLike`/`ArnLike`/`Action` patterns know exactly two wildcards: `*`
+//! (any run of characters, including none, crossing `/` and `:`) and `?` (exactly one
+//! character — a Unicode scalar value, not a byte). Everything else is literal: `[`,
+//! `{`, `\` have no meaning, which is why a file-path glob library (globset) is wrong
+//! here. Matching is a dynamic programme over (pattern position × subject position)
+//! with no backtracking, so the work is bounded by
+//! `(pattern tokens + 1) × (subject chars + 1)` whatever the input.
+
+/// One pattern element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Token {
+    Lit(char),
+    /// `?`
+    One,
+    /// `*`
+    Any,
+}
+
+/// A compiled pattern.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Pattern {
+    tokens: Vec<Token>,
+}
+
+impl Pattern {
+    pub fn from_tokens(mut tokens: Vec<Token>) -> Self {
+        // `**` means the same as `*`; collapsing keeps the DP table small.
+        tokens.dedup_by(|a, b| *a == Token::Any && *b == Token::Any);
+        Pattern { tokens }
+    }
+
+    /// `*` and `?` are wildcards, everything else literal (no policy variables).
+    pub fn glob(pattern: &str) -> Self {
+        Self::from_tokens(
+            pattern
+                .chars()
+                .map(|c| match c {
+                    '*' => Token::Any,
+                    '?' => Token::One,
+                    c => Token::Lit(c),
+                })
+                .collect(),
+        )
+    }
+
+    pub fn tokens(&self) -> &[Token] {
+        &self.tokens
+    }
+
+    pub fn has_wildcards(&self) -> bool {
+        self.tokens.iter().any(|t| !matches!(t, Token::Lit(_)))
+    }
+
+    /// The pattern as text when it has no wildcards.
+    pub fn as_literal(&self) -> Option<String> {
+        self.tokens
+            .iter()
+            .map(|t| match t {
+                Token::Lit(c) => Some(*c),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn matches(&self, subject: &str) -> bool {
+        let mut steps = 0;
+        self.matches_counting(subject, &mut steps)
+    }
+
+    /// Like [`Pattern::matches`], adding the number of DP cells visited to `steps`
+    /// (the unit test proves the bound with it).
+    pub fn matches_counting(&self, subject: &str, steps: &mut u64) -> bool {
+        // Fast path: a pattern without wildcards is plain equality.
+        if let Some(lit) = self.as_literal() {
+            *steps += 1;
+            return lit == subject;
+        }
+        let chars: Vec<char> = subject.chars().collect();
+        let n = chars.len();
+        // prev[j]: the tokens so far match chars[..j].
+        let mut prev = vec![false; n + 1];
+        let mut cur = vec![false; n + 1];
+        prev[0] = true;
+        *steps += (n + 1) as u64;
+        for token in &self.tokens {
+            match token {
+                Token::Any => {
+                    cur[0] = prev[0];
+                    for j in 1..=n {
+                        cur[j] = prev[j] || cur[j - 1];
+                    }
+                }
+                Token::One => {
+                    cur[0] = false;
+                    cur[1..=n].copy_from_slice(&prev[..n]);
+                }
+                Token::Lit(c) => {
+                    cur[0] = false;
+                    for j in 1..=n {
+                        cur[j] = prev[j - 1] && chars[j - 1] == *c;
+                    }
+                }
+            }
+            *steps += (n + 1) as u64;
+            std::mem::swap(&mut prev, &mut cur);
+            if !prev.iter().any(|b| *b) {
+                return false;
+            }
+        }
+        prev[n]
+    }
+}
+
+/// Case-insensitive IAM wildcard match (used for actions, which IAM compares
+/// without regard to case).
+pub fn matches_ignore_case(pattern: &str, subject: &str) -> bool {
+    Pattern::glob(&fold_case(pattern)).matches(&fold_case(subject))
+}
+
+/// Simple case folding, character by character.
+pub fn fold_case(s: &str) -> String {
+    s.chars().flat_map(char::to_lowercase).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn star_crosses_slash_and_colon() {
+        let p = Pattern::glob("project_path:g/*");
+        assert!(p.matches("project_path:g/p:ref_type:branch:ref:main"));
+        assert!(p.matches("project_path:g/"));
+        assert!(!p.matches("project_path:h/p"));
+    }
+
+    #[test]
+    fn question_mark_is_one_character_not_one_byte() {
+        assert!(Pattern::glob("a?c").matches("aéc"));
+        assert!(Pattern::glob("a?c").matches("a😀c"));
+        assert!(!Pattern::glob("a?c").matches("ac"));
+        assert!(!Pattern::glob("a?c").matches("abbc"));
+    }
+
+    #[test]
+    fn brackets_braces_and_backslashes_are_literal() {
+        assert!(Pattern::glob("a[bc]").matches("a[bc]"));
+        assert!(!Pattern::glob("a[bc]").matches("ab"));
+        assert!(Pattern::glob("{a,b}").matches("{a,b}"));
+        assert!(!Pattern::glob("{a,b}").matches("a"));
+        assert!(Pattern::glob("a\\*").matches("a\\xyz"));
+        assert!(!Pattern::glob("a\\*").matches("a*"));
+    }
+
+    #[test]
+    fn empty_and_star_only() {
+        assert!(Pattern::glob("").matches(""));
+        assert!(!Pattern::glob("").matches("a"));
+        assert!(Pattern::glob("*").matches(""));
+        assert!(Pattern::glob("**").matches("anything:at/all"));
+    }
+
+    #[test]
+    fn work_is_bounded_without_backtracking() {
+        let pattern = Pattern::glob("*a*a*a*a*a*a*a*b");
+        for len in [100usize, 1_000, 10_000] {
+            let subject = "a".repeat(len);
+            let mut steps = 0;
+            assert!(!pattern.matches_counting(&subject, &mut steps));
+            let bound = (pattern.tokens().len() as u64 + 1) * (len as u64 + 1);
+            assert!(steps <= bound, "len {len}: {steps} steps > bound {bound}");
+        }
+        // A backtracking matcher needs ~C(n, 7) steps here; we stay linear per token.
+        let subject = format!("{}b", "a".repeat(10_000));
+        let mut steps = 0;
+        assert!(pattern.matches_counting(&subject, &mut steps));
+        let bound = (pattern.tokens().len() as u64 + 1) * (subject.chars().count() as u64 + 1);
+        assert!(steps <= bound, "{steps} steps > bound {bound}");
+    }
+
+    #[test]
+    fn ignore_case_for_actions() {
+        assert!(matches_ignore_case(
+            "sts:AssumeRoleWith*",
+            "STS:assumerolewithwebidentity"
+        ));
+        assert!(matches_ignore_case(
+            "STS:*",
+            "sts:AssumeRoleWithWebIdentity"
+        ));
+        assert!(!matches_ignore_case(
+            "sts:AssumeRole",
+            "sts:AssumeRoleWithWebIdentity"
+        ));
+    }
+}

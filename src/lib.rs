@@ -1,0 +1,10 @@
+//! oidc-doctor: lints AWS IAM trust policies for GitLab CI OIDC federation and
+//! diagnoses failed `sts:AssumeRoleWithWebIdentity` calls.
+//!
+//! Layout: [`json`] (strict JSON with spans), [`policy`] (the policy model),
+//! [`iam`] (the evaluation engine, pure), [`token`] (JWT decoding), [`gitlab`]
+//! (GitLab's `sub` grammar), [`report`] (renderers), [`cli`] (the commands).
+
+pub mod iam;
+pub mod json;
+pub mod policy;
