@@ -3,8 +3,16 @@
 //!
 //! Layout: [`json`] (strict JSON with spans), [`policy`] (the policy model),
 //! [`iam`] (the evaluation engine, pure), [`token`] (JWT decoding), [`gitlab`]
-//! (GitLab's `sub` grammar), [`report`] (renderers), [`cli`] (the commands).
+//! (GitLab's `sub` grammar), [`rules`] (rule identities), [`finding`],
+//! [`simulate`] (the use case), [`report`] (renderers), [`cli`] (the commands).
 
+pub mod cli;
+pub mod finding;
+pub mod gitlab;
 pub mod iam;
 pub mod json;
 pub mod policy;
+pub mod report;
+pub mod rules;
+pub mod simulate;
+pub mod token;

@@ -189,7 +189,11 @@ impl Parser<'_> {
             }
             Some(_) => return Err(self.unexpected_word("expected a JSON value")),
             None => {
-                return Err(self.error_at(self.pos, 0, "unexpected end of input; expected a value"));
+                return Err(self.error_at(
+                    self.pos,
+                    0,
+                    "unexpected end of input; expected a value",
+                ));
             }
         };
         Ok(Node {
@@ -505,7 +509,11 @@ impl Parser<'_> {
             match self.peek() {
                 Some(b':') => self.pos += 1,
                 None => {
-                    return Err(self.error_at(self.pos, 0, "unexpected end of input; expected `:`"));
+                    return Err(self.error_at(
+                        self.pos,
+                        0,
+                        "unexpected end of input; expected `:`",
+                    ));
                 }
                 _ => return Err(self.error_here("expected `:` after the object key")),
             }

@@ -150,8 +150,8 @@ impl Reader {
                 self.problem(
                     ProblemKind::DuplicateKey,
                     format!(
-                        "`{}` appears more than once in the same object; this one wins (the earlier one at byte {} is ignored)",
-                        m.key, first.key_span.start
+                        "`{}` appears more than once in the same object; the last occurrence wins and the earlier ones are ignored",
+                        first.key
                     ),
                     Some("remove one of them: what IAM itself does with duplicate keys is not documented".into()),
                     m.key_span,

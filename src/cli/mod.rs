@@ -1,0 +1,105 @@
+//! The command line: argument definitions (clap) and one function per command.
+
+mod input;
+mod simulate;
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::finding::Severity;
+
+/// A usage or input error: one line on stderr, exit code 2.
+#[derive(Debug)]
+pub struct CliError {
+    pub message: String,
+}
+
+impl CliError {
+    pub fn new(message: impl Into<String>) -> Self {
+        CliError {
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "oidc-doctor",
+    version,
+    about = "Lint AWS IAM trust policies for GitLab CI OIDC federation and diagnose failed sts:AssumeRoleWithWebIdentity calls",
+    after_help = "Examples:\n  oidc-doctor simulate --policy trust.json --claim sub=project_path:mygroup/app:ref_type:branch:ref:main --claim aud=https://gitlab.com"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Also exit 1 when a finding at or above this severity is reported.
+    #[arg(long, global = true, value_enum)]
+    pub fail_on: Option<Severity>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Evaluate a trust policy against token claims: decision, per-condition trace, predicted AWS error.
+    #[command(after_help = SIMULATE_EXAMPLES)]
+    Simulate(simulate::SimulateArgs),
+}
+
+const SIMULATE_EXAMPLES: &str = "\
+Examples:
+  # Would a pipeline on branch `feature` of mygroup/app be let in?
+  oidc-doctor simulate --policy trust.json \\
+      --claim sub=project_path:mygroup/app:ref_type:branch:ref:feature \\
+      --claim aud=https://gitlab.com
+
+  # The same with the job's real token (decoded, not verified), as if it ran on main:
+  oidc-doctor simulate --policy trust.json --token \"$GITLAB_OIDC_TOKEN\" \\
+      --claim sub=project_path:mygroup/app:ref_type:branch:ref:main
+
+  # Keys that do not come from the token, and the role's account:
+  oidc-doctor simulate --policy trust.json --claim sub=... --context aws:SourceIp=203.0.113.7 \\
+      --role-arn arn:aws:iam::123456789012:role/Deploy --format json
+
+Exit status: 0 allowed, 1 denied or indeterminate, 2 usage error.";
+
+/// Parses the command line, runs the command, and maps the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Simulate(args) => simulate::run(args, &cli),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "error: {}", e.message);
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Colour only on a terminal, and never with `NO_COLOR` set.
+fn use_color() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Writes to stdout, ignoring a closed pipe (`oidc-doctor … | head`).
+fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    if !text.ends_with('\n') {
+        let _ = out.write_all(b"\n");
+    }
+    let _ = out.flush();
+}

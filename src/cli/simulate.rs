@@ -1,0 +1,124 @@
+//! `oidc-doctor simulate`.
+
+use std::process::ExitCode;
+
+use clap::Args;
+use serde_json::{Map, Value};
+
+use super::input::{parse_key_value, parse_now, read_policy, read_token};
+use super::{Cli, CliError, Format, print, use_color};
+use crate::iam::evaluate::Decision;
+use crate::report;
+use crate::simulate::{ClaimsOrigin, RoleArn, SimulateInput, simulate};
+use crate::token::decode_unverified;
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The trust policy: an IAM policy JSON file, or `-` for standard input.
+    #[arg(long, value_name = "PATH")]
+    pub policy: String,
+
+    /// A token claim, KEY=VALUE (repeatable). JSON arrays and numbers are typed; `iss`
+    /// defaults to https://gitlab.com. With a token, overrides that claim.
+    #[arg(long = "claim", value_name = "KEY=VALUE")]
+    pub claims: Vec<String>,
+
+    /// A GitLab ID token (decoded without verification), or `-` to read it from stdin.
+    /// Without --token/--claim: $GITLAB_OIDC_TOKEN, then $AWS_WEB_IDENTITY_TOKEN_FILE.
+    #[arg(long, value_name = "JWT", conflicts_with = "token_file")]
+    pub token: Option<String>,
+
+    /// Read the token from a file.
+    #[arg(long, value_name = "PATH")]
+    pub token_file: Option<String>,
+
+    /// A request key that does not come from the token, KEY=VALUE (repeatable),
+    /// e.g. aws:SourceIp=203.0.113.7. Keys not given are absent.
+    #[arg(long = "context", value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
+
+    /// The role's ARN: supplies the account (and partition) the Federated principal must
+    /// name. Nothing is contacted.
+    #[arg(long, env = "AWS_ROLE_ARN", value_name = "ARN")]
+    pub role_arn: Option<String>,
+
+    /// "Now" for time keys (aws:CurrentTime, aws:EpochTime): RFC 3339 or UNIX seconds.
+    #[arg(long, value_name = "TIME", value_parser = parse_now)]
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+pub fn run(args: &SimulateArgs, cli: &Cli) -> Result<ExitCode, CliError> {
+    let policy = read_policy(&args.policy)?;
+    let overrides = args
+        .claims
+        .iter()
+        .map(|c| parse_key_value(c, "--claim"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let context = args
+        .context
+        .iter()
+        .map(|c| parse_key_value(c, "--context"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let role_arn = args
+        .role_arn
+        .as_deref()
+        .map(RoleArn::parse)
+        .transpose()
+        .map_err(CliError::new)?;
+
+    let token = read_token(
+        args.token.as_deref(),
+        args.token_file.as_deref(),
+        overrides.is_empty(),
+    )?;
+    let (claims, claims_origin) = match &token {
+        Some(t) => (
+            decode_unverified(t)
+                .map(|d| d.claims)
+                .map_err(|e| e.message),
+            ClaimsOrigin::Token,
+        ),
+        None if overrides.is_empty() => {
+            return Err(CliError::new(
+                "no claims: pass --claim KEY=VALUE (e.g. --claim sub=project_path:g/p:ref_type:branch:ref:main), --token or --token-file",
+            ));
+        }
+        None => (Ok(Map::new()), ClaimsOrigin::Given),
+    };
+    let claims = claims.map(|mut c| {
+        if !c.contains_key("iss") && claims_origin == ClaimsOrigin::Given {
+            c.insert("iss".into(), Value::String("https://gitlab.com".into()));
+        }
+        for (k, v) in &overrides {
+            c.insert(k.clone(), v.clone());
+        }
+        c
+    });
+
+    let report = simulate(SimulateInput {
+        policy,
+        claims,
+        claims_origin,
+        context,
+        role_arn,
+        now: Some(args.now.unwrap_or_else(chrono::Utc::now)),
+    });
+
+    match cli.format {
+        Format::Human => print(&report::human::simulate(
+            &report,
+            report::human::Style { color: use_color() },
+        )),
+        Format::Json => print(&report::json::simulate(&report)),
+    }
+    let failed_findings = cli
+        .fail_on
+        .is_some_and(|level| report.findings.iter().any(|f| f.severity >= level));
+    Ok(
+        if report.verdict.decision == Decision::Allowed && !failed_findings {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        },
+    )
+}

@@ -1,0 +1,3 @@
+//! GitLab facts: the shape of the ID token's `sub` claim.
+
+pub mod sub;

@@ -1,0 +1,221 @@
+//! Human output: findings as annotated source snippets (miette), verdicts in words.
+
+use std::fmt::Write as _;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
+
+use crate::finding::{Finding, Severity};
+use crate::iam::evaluate::Decision;
+use crate::json::SourceText;
+use crate::policy::Effect;
+use crate::simulate::{CheckStatus, ClaimsOrigin, SimulateReport};
+
+/// Rendering options.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+}
+
+/// Renders one finding; with the file's source, as a snippet pointing at the place.
+pub fn finding(f: &Finding, source: Option<&SourceText>, style: Style) -> String {
+    let severity = match f.severity {
+        Severity::Error => miette::Severity::Error,
+        Severity::Warning => miette::Severity::Warning,
+        Severity::Info => miette::Severity::Advice,
+    };
+    let mut diag = MietteDiagnostic::new(f.message.clone())
+        .with_code(f.rule)
+        .with_severity(severity);
+    let mut help = f.help.clone();
+    if let Some(e) = &f.aws_error {
+        help.push_str(&format!("\nAWS: {e}"));
+    }
+    if let Some(ex) = &f.example {
+        help.push_str(&format!("\nexample: {ex}"));
+    }
+    if !help.is_empty() {
+        diag = diag.with_help(help);
+    }
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
+    let mut out = String::new();
+    match (&f.location, source) {
+        (Some(loc), Some(src)) if loc.span.is_some() => {
+            let span = loc.span.unwrap_or_default();
+            let label = match &loc.pointer {
+                Some(p) if !p.is_empty() => format!("{p}"),
+                _ => "here".to_string(),
+            };
+            let diag =
+                diag.with_label(LabeledSpan::at(span.start..span.end.max(span.start), label));
+            let report = miette::Report::new(diag)
+                .with_source_code(NamedSource::new(loc.path.clone(), src.text().to_string()));
+            if handler.render_report(&mut out, report.as_ref()).is_err() {
+                out = plain(f);
+            }
+        }
+        _ => {
+            if handler.render_report(&mut out, &diag).is_err() {
+                out = plain(f);
+            }
+        }
+    }
+    out
+}
+
+fn plain(f: &Finding) -> String {
+    let mut s = format!("{}[{}]: {}\n", f.severity.as_str(), f.rule, f.message);
+    if let Some(l) = &f.location {
+        let _ = writeln!(s, "  --> {}:{}:{}", l.path, l.line, l.column);
+    }
+    if !f.help.is_empty() {
+        let _ = writeln!(s, "  help: {}", f.help);
+    }
+    s
+}
+
+pub fn simulate(r: &SimulateReport, style: Style) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "Policy: {}", r.path);
+    if let Some(req) = &r.request {
+        let issuer = req.issuer.as_deref().unwrap_or("(none)");
+        let _ = writeln!(o, "Issuer: {issuer}");
+        let mut keys: Vec<_> = req.context.entries().collect();
+        keys.sort_by(|a, b| a.name.cmp(&b.name));
+        for e in keys {
+            let _ = writeln!(
+                o,
+                "  {} = {}",
+                e.name,
+                e.value
+                    .values()
+                    .iter()
+                    .map(|v| format!("{v:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        let origin = match r.claims_origin {
+            ClaimsOrigin::Given => "claims from --claim",
+            ClaimsOrigin::Token => "claims from the token, signature not verified",
+        };
+        let _ = writeln!(o, "  ({origin})");
+    }
+    for n in &r.notes {
+        let _ = writeln!(o, "note: {n}");
+    }
+
+    if let Some(e) = &r.evaluation {
+        for t in &e.statements {
+            let _ = writeln!(o);
+            let sid = t
+                .sid
+                .as_deref()
+                .map(|s| format!(" {s:?}"))
+                .unwrap_or_default();
+            let effect = t.effect.map(Effect::as_str).unwrap_or("invalid Effect");
+            let applies = match t.applies {
+                Some(true) => "applies",
+                Some(false) => "does not apply",
+                None => "cannot be evaluated",
+            };
+            let _ = writeln!(o, "Statement {}{sid} ({effect}): {applies}", t.index);
+            if let Some(why) = &t.invalid {
+                let _ = writeln!(o, "  ✗ {why}");
+            }
+            let _ = writeln!(
+                o,
+                "  {} principal: {}",
+                mark(Some(t.principal.matched)),
+                t.principal.reason
+            );
+            let _ = writeln!(
+                o,
+                "  {} action: {}",
+                mark(Some(t.action.matched)),
+                t.action.reason
+            );
+            for c in &t.conditions {
+                let _ = writeln!(
+                    o,
+                    "  {} {} {}: {}",
+                    mark(c.outcome.result),
+                    c.operator,
+                    c.key,
+                    c.outcome.reason
+                );
+                for (_, _, note) in r
+                    .condition_notes
+                    .iter()
+                    .filter(|(s, i, _)| *s == t.index && *i == c.condition_index)
+                {
+                    let _ = writeln!(o, "      → {note}");
+                }
+            }
+        }
+    }
+
+    if !r.findings.is_empty() {
+        let _ = writeln!(o);
+        for f in &r.findings {
+            o.push_str(&finding(f, Some(&r.source), style));
+        }
+    }
+
+    let v = &r.verdict;
+    let _ = writeln!(o);
+    let word = match v.decision {
+        Decision::Allowed => "ALLOWED",
+        Decision::ImplicitDeny | Decision::ExplicitDeny => "DENIED",
+        Decision::Indeterminate => "INDETERMINATE",
+    };
+    let _ = writeln!(o, "Verdict: {word}: {}", v.summary);
+    match &v.predicted_error {
+        Some(e) => {
+            let _ = writeln!(o, "AWS will answer: {e}");
+        }
+        None if v.decision == Decision::Allowed => {
+            let _ = writeln!(o, "AWS will accept the trust policy for these claims.");
+        }
+        None => {}
+    }
+    if !v.depends_on.is_empty() {
+        let _ = writeln!(
+            o,
+            "This depends on request keys that were not given: {} (pass them with --context KEY=VALUE)",
+            v.depends_on.join(", ")
+        );
+    }
+    let skipped: Vec<&str> = r
+        .checks
+        .iter()
+        .filter(|c| c.status == CheckStatus::Skipped && c.name != "trust-policy")
+        .map(|c| c.name)
+        .collect();
+    if !skipped.is_empty() {
+        let _ = writeln!(
+            o,
+            "Not checked: {} (`simulate` evaluates the trust policy only)",
+            skipped.join(", ")
+        );
+    }
+    let _ = writeln!(
+        o,
+        "Scope: organization resource control policies (RCPs) can also deny this call; they are outside this tool's view."
+    );
+    o
+}
+
+fn mark(result: Option<bool>) -> &'static str {
+    match result {
+        Some(true) => "✓",
+        Some(false) => "✗",
+        None => "?",
+    }
+}
