@@ -114,10 +114,12 @@ pub fn explain_mismatch(
             .collect::<Vec<_>>()
             .join(":");
         let rest_of_pattern = tokens[2 * i..].join(":");
-        if like && tokens.len() <= 2 * i + 2 && rest_of_pattern.contains('*') {
-            if value_matches(&rest_of_pattern, &rest_of_subject) {
-                return None;
-            }
+        if like
+            && tokens.len() <= 2 * i + 2
+            && rest_of_pattern.contains('*')
+            && value_matches(&rest_of_pattern, &rest_of_subject)
+        {
+            return None;
         }
         if !value_matches(pname, &c.name) {
             return Some(Mismatch {

@@ -169,35 +169,44 @@ pub fn evaluate(
 }
 
 fn describe(op: &Operator, key: &str, shown: &str, values: &[String], result: bool) -> String {
+    let many = values.len() > 1;
     let list = values
         .iter()
         .map(|v| format!("{v:?}"))
         .collect::<Vec<_>>()
         .join(", ");
+    let list = if many { format!("[{list}]") } else { list };
     let base = op.base;
-    let verb = match (base.comparison(), base.is_negated()) {
-        (Comparison::Like, false) => "matches",
-        (Comparison::Like, true) => "matches none of",
-        (Comparison::InRange, false) => "is in",
-        (Comparison::InRange, true) => "is in none of",
-        (_, true) => "equals none of",
-        (Comparison::EqualsIgnoreCase, false) => "equals (ignoring case)",
-        (Comparison::LessThan, _) => "is less than",
-        (Comparison::LessThanEquals, _) => "is at most",
-        (Comparison::GreaterThan, _) => "is greater than",
-        (Comparison::GreaterThanEquals, _) => "is at least",
-        _ => "equals",
+    let (holds, fails) = match (base.comparison(), base.is_negated(), many) {
+        (Comparison::Equals, false, false) => ("equals", "does not equal"),
+        (Comparison::Equals, false, true) => ("equals one of", "equals none of"),
+        (Comparison::EqualsIgnoreCase, false, false) => (
+            "equals (ignoring case)",
+            "does not equal (even ignoring case)",
+        ),
+        (Comparison::EqualsIgnoreCase, false, true) => (
+            "equals (ignoring case) one of",
+            "equals (even ignoring case) none of",
+        ),
+        (Comparison::Like, false, false) => ("matches", "does not match"),
+        (Comparison::Like, false, true) => ("matches one of", "matches none of"),
+        (Comparison::InRange, false, false) => ("is in", "is not in"),
+        (Comparison::InRange, false, true) => ("is in one of", "is in none of"),
+        (Comparison::Like, true, _) => ("matches none of", "matches"),
+        (Comparison::InRange, true, _) => ("is in none of", "is in"),
+        (_, true, _) => ("equals none of", "equals"),
+        (Comparison::LessThan, ..) => ("is less than", "is not less than"),
+        (Comparison::LessThanEquals, ..) => ("is at most", "is not at most"),
+        (Comparison::GreaterThan, ..) => ("is greater than", "is not greater than"),
+        (Comparison::GreaterThanEquals, ..) => ("is at least", "is not at least"),
+        (Comparison::Null, ..) => ("is", "is not"),
     };
     let set = match op.qualifier {
-        Some(Qualifier::ForAnyValue) => "one of ",
-        Some(Qualifier::ForAllValues) => "each of ",
+        Some(Qualifier::ForAnyValue) => "some value of ",
+        Some(Qualifier::ForAllValues) => "every value of ",
         None => "",
     };
-    let (not, verb_text) = if result {
-        ("", verb.to_string())
-    } else {
-        ("not: ", verb.to_string())
-    };
+    let verb = if result { holds } else { fails };
     let pattern_note = if !result
         && matches!(
             base,
@@ -212,7 +221,7 @@ fn describe(op: &Operator, key: &str, shown: &str, values: &[String], result: bo
     } else {
         String::new()
     };
-    format!("{not}{set}`{key}` = {shown} {verb_text} {list}{pattern_note}")
+    format!("{set}`{key}` = {shown} {verb} {list}{pattern_note}")
 }
 
 #[derive(Debug, Clone, PartialEq)]

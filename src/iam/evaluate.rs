@@ -257,14 +257,15 @@ fn evaluate_statement(s: &Statement, request: &Request, variables: bool) -> Stat
         });
     }
 
-    let all_conditions =
-        conditions
-            .iter()
-            .fold(Some(true), |acc, c| match (acc, c.outcome.result) {
-                (Some(false), _) | (_, Some(false)) => Some(false),
-                (None, _) | (_, None) => None,
-                _ => Some(true),
-            });
+    // Three-valued AND: one false decides; otherwise an undecidable one leaves it open.
+    let results: Vec<Option<bool>> = conditions.iter().map(|c| c.outcome.result).collect();
+    let all_conditions = if results.contains(&Some(false)) {
+        Some(false)
+    } else if results.contains(&None) {
+        None
+    } else {
+        Some(true)
+    };
     let applies = if invalid.is_some() || !principal.matched || !action.matched {
         Some(false)
     } else {

@@ -49,7 +49,7 @@ pub fn finding(f: &Finding, source: Option<&SourceText>, style: Style) -> String
         (Some(loc), Some(src)) if loc.span.is_some() => {
             let span = loc.span.unwrap_or_default();
             let label = match &loc.pointer {
-                Some(p) if !p.is_empty() => format!("{p}"),
+                Some(p) if !p.is_empty() => p.clone(),
                 _ => "here".to_string(),
             };
             let diag =

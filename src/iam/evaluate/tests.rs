@@ -72,9 +72,7 @@ fn values_are_ored_keys_and_operators_anded() {
 
 #[test]
 fn explicit_deny_beats_allow() {
-    let deny = format!(
-        r#"{{"Effect":"Deny","Principal":"*","Action":"sts:*","Condition":{{"StringLike":{{"gitlab.com:sub":"*:ref:main"}}}}}}"#
-    );
+    let deny = r#"{"Effect":"Deny","Principal":"*","Action":"sts:*","Condition":{"StringLike":{"gitlab.com:sub":"*:ref:main"}}}"#;
     let statements = format!(
         "{},{deny}",
         allow(r#"{"StringLike":{"gitlab.com:sub":"project_path:g/*"}}"#)
