@@ -78,6 +78,9 @@ pub struct Finding {
     pub help: String,
     pub aws_error: Option<String>,
     pub location: Option<Location>,
+    /// Other places involved (the earlier occurrence of a duplicate key, …).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<Location>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub example: Option<String>,
 }
@@ -93,6 +96,7 @@ impl Finding {
             help: rule.fix.to_string(),
             aws_error: rule.aws_error.map(str::to_string),
             location: None,
+            related: Vec::new(),
             example: None,
         }
     }
@@ -104,6 +108,11 @@ impl Finding {
 
     pub fn at(mut self, location: Location) -> Finding {
         self.location = Some(location);
+        self
+    }
+
+    pub fn related(mut self, location: Location) -> Finding {
+        self.related.push(location);
         self
     }
 

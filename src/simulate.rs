@@ -172,6 +172,9 @@ pub fn simulate(input: SimulateInput) -> SimulateReport {
             if let Some(h) = &problem.help {
                 f = f.help(h.clone());
             }
+            if let Some(r) = problem.related {
+                f = f.related(at(r, None));
+            }
             findings.push(f);
         }
         for s in &p.statements {

@@ -126,12 +126,19 @@ impl Reader {
         pointer: &str,
     ) {
         self.problems.push(PolicyProblem {
+            related: None,
             kind,
             message,
             help,
             span,
             pointer: pointer.to_string(),
         });
+    }
+
+    fn relate_last(&mut self, span: Span) {
+        if let Some(p) = self.problems.last_mut() {
+            p.related = Some(span);
+        }
     }
 
     /// Returns the members that count (the last of exact duplicates, in source
@@ -157,6 +164,7 @@ impl Reader {
                     m.key_span,
                     &format!("{pointer}/{}", pointer_token(&m.key)),
                 );
+                self.relate_last(first.key_span);
             } else if let Some(first) = members[..i]
                 .iter()
                 .find(|n| n.key != m.key && n.key.eq_ignore_ascii_case(&m.key))
@@ -171,6 +179,7 @@ impl Reader {
                     m.key_span,
                     &format!("{pointer}/{}", pointer_token(&m.key)),
                 );
+                self.relate_last(first.key_span);
             }
         }
         kept

@@ -175,6 +175,8 @@ pub struct PolicyProblem {
     pub help: Option<String>,
     pub span: Span,
     pub pointer: String,
+    /// Another place involved (for a duplicate key: the earlier occurrence).
+    pub related: Option<Span>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -88,6 +88,9 @@ fn duplicate_keys_are_reported_and_the_last_wins() {
         .collect();
     assert_eq!(dups.len(), 2, "{dups:?}");
     assert_eq!(dups[0].pointer, "/Statement/0/Condition/StringEquals");
+    let first = dups[0].related.expect("the earlier occurrence is kept");
+    assert_eq!(&text[first.start..first.end], "\"StringEquals\"");
+    assert!(first.start < dups[0].span.start);
     assert!(dups[1].message.contains("differ only in case"));
     let conds = &p.statements[0].conditions;
     assert_eq!(conds.len(), 2);
