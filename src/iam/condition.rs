@@ -116,7 +116,14 @@ pub fn evaluate(
     for v in values {
         match PolicyValue::compile(operator.base, v, ctx, variables) {
             Ok(pv) => compiled.push(Some(pv)),
-            Err(e) => {
+            // A variable with no value makes its value match nothing: positive
+            // operators then fail on it, negated ones are satisfied by it (IAM User
+            // Guide, "Policy variables with no value").
+            Err(CompileError::NoValue(e)) => {
+                problems.push(e);
+                compiled.push(Some(PolicyValue::Never));
+            }
+            Err(CompileError::Invalid(e)) => {
                 problems.push(e);
                 compiled.push(None);
             }
@@ -242,7 +249,28 @@ enum PolicyValue {
     Binary(Vec<u8>),
     Ip(IpNet),
     Arn(Vec<Pattern>),
+    /// A value whose policy variable has no value: it matches nothing.
+    Never,
 }
+
+/// Why a policy value could not be compiled.
+#[derive(Debug, Clone, PartialEq)]
+enum CompileError {
+    /// A policy variable has no value in the request.
+    NoValue(String),
+    /// The value is not of the operator's type.
+    Invalid(String),
+}
+
+impl From<VariableError> for CompileError {
+    fn from(e: VariableError) -> Self {
+        CompileError::NoValue(e.0)
+    }
+}
+
+/// A policy variable that has no (single) value in the request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariableError(pub String);
 
 impl PolicyValue {
     fn compile(
@@ -250,7 +278,8 @@ impl PolicyValue {
         text: &str,
         ctx: &RequestContext,
         variables: bool,
-    ) -> Result<PolicyValue, String> {
+    ) -> Result<PolicyValue, CompileError> {
+        use CompileError::Invalid;
         let wildcards = base.comparison() == Comparison::Like;
         match base.family() {
             Family::String => {
@@ -259,35 +288,37 @@ impl PolicyValue {
             }
             Family::Numeric => parse_number(text)
                 .map(PolicyValue::Number)
-                .ok_or_else(|| format!("{text:?} is not a number")),
+                .ok_or_else(|| Invalid(format!("{text:?} is not a number"))),
             Family::Date => match parse_date(text) {
                 DateParse::Ok(t) => Ok(PolicyValue::Date(t)),
-                _ => Err(format!("{text:?} is not a date")),
+                _ => Err(Invalid(format!("{text:?} is not a date"))),
             },
             Family::Bool => {
                 let resolved = literal_text(text, variables, ctx)?;
                 match resolved.to_ascii_lowercase().as_str() {
                     "true" => Ok(PolicyValue::Bool(true)),
                     "false" => Ok(PolicyValue::Bool(false)),
-                    _ => Err(format!("{text:?} is not true or false")),
+                    _ => Err(Invalid(format!("{text:?} is not true or false"))),
                 }
             }
             Family::Binary => base64::engine::general_purpose::STANDARD
                 .decode(text)
                 .map(PolicyValue::Binary)
-                .map_err(|_| format!("{text:?} is not base64")),
+                .map_err(|_| Invalid(format!("{text:?} is not base64"))),
             Family::IpAddress => parse_ip_range(text)
                 .map(PolicyValue::Ip)
-                .ok_or_else(|| format!("{text:?} is not an IP address or CIDR range")),
+                .ok_or_else(|| Invalid(format!("{text:?} is not an IP address or CIDR range"))),
             Family::Arn => {
-                let parts = split_arn(text).ok_or_else(|| format!("{text:?} is not an ARN"))?;
-                parts
-                    .iter()
-                    .map(|p| resolve(p, true, variables, ctx).map(Pattern::from_tokens))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map(PolicyValue::Arn)
+                let parts =
+                    split_arn(text).ok_or_else(|| Invalid(format!("{text:?} is not an ARN")))?;
+                Ok(PolicyValue::Arn(
+                    parts
+                        .iter()
+                        .map(|p| resolve(p, true, variables, ctx).map(Pattern::from_tokens))
+                        .collect::<Result<Vec<_>, _>>()?,
+                ))
             }
-            Family::Null => Err("Null is handled before values are compiled".into()),
+            Family::Null => Err(Invalid("Null is handled before values are compiled".into())),
         }
     }
 
@@ -333,6 +364,7 @@ impl PolicyValue {
                 })?;
                 Ok(net.contains(&ip))
             }
+            PolicyValue::Never => Ok(false),
             PolicyValue::Arn(parts) => {
                 let Some(req) = split_arn(request) else {
                     return Err(ValueError::Invalid(format!("{request:?} is not an ARN")));
@@ -364,7 +396,8 @@ pub fn parse_number(s: &str) -> Option<f64> {
     if !all_digits(int) || frac.is_some_and(|f| !all_digits(f)) {
         return None;
     }
-    s.parse().ok()
+    // `+ 0.0` turns -0 into 0: they are the same number.
+    s.parse::<f64>().ok().map(|n| n + 0.0)
 }
 
 enum DateParse {
@@ -428,7 +461,7 @@ pub fn resolve(
     wildcards: bool,
     variables: bool,
     ctx: &RequestContext,
-) -> Result<Vec<Token>, String> {
+) -> Result<Vec<Token>, VariableError> {
     let mut out = Vec::with_capacity(text.len());
     let plain = |c: char| match c {
         '*' if wildcards => Token::Any,
@@ -459,7 +492,11 @@ pub fn resolve(
     Ok(out)
 }
 
-fn literal_text(text: &str, variables: bool, ctx: &RequestContext) -> Result<String, String> {
+fn literal_text(
+    text: &str,
+    variables: bool,
+    ctx: &RequestContext,
+) -> Result<String, VariableError> {
     Ok(resolve(text, false, variables, ctx)?
         .into_iter()
         .map(|t| match t {
@@ -470,7 +507,7 @@ fn literal_text(text: &str, variables: bool, ctx: &RequestContext) -> Result<Str
         .collect())
 }
 
-fn variable_value(inner: &str, ctx: &RequestContext) -> Result<String, String> {
+fn variable_value(inner: &str, ctx: &RequestContext) -> Result<String, VariableError> {
     let (name, default) = match inner.split_once(',') {
         Some((n, d)) => {
             let d = d.trim();
@@ -485,10 +522,10 @@ fn variable_value(inner: &str, ctx: &RequestContext) -> Result<String, String> {
     match ctx.get(name).map(|e| &e.value) {
         Some(ContextValue::Single(v)) => Ok(v.clone()),
         Some(ContextValue::Multi(_)) => default.ok_or_else(|| {
-            format!("policy variable ${{{name}}} is multi-valued and cannot be substituted")
+            VariableError(format!("policy variable ${{{name}}} is multi-valued and cannot be substituted"))
         }),
         None => default.ok_or_else(|| {
-            format!("policy variable ${{{name}}} is absent from the request, so this value never matches")
+            VariableError(format!("policy variable ${{{name}}} is absent from the request, so this value matches nothing"))
         }),
     }
 }

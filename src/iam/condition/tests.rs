@@ -52,6 +52,8 @@ const PRESENT: &[(&str, &[&str], &str, bool)] = &[
     ("NumericEquals", &["42"], "42", true),
     ("NumericEquals", &["42"], "42.0", true),
     ("NumericEquals", &["42"], "43", false),
+    ("NumericEquals", &["0"], "-0", true),
+    ("NumericLessThan", &["0"], "-0.0", false),
     ("NumericEquals", &["42"], "forty-two", false),
     ("NumericNotEquals", &["42"], "43", true),
     ("NumericNotEquals", &["42"], "42", false),
@@ -345,6 +347,26 @@ fn policy_variables_and_escapes() {
     assert_eq!(like("*:ref:${k:ref}", true), Some(true));
     assert_eq!(like("*:ref:${k:missing, 'main'}", true), Some(true));
     assert_eq!(like("*:ref:${k:missing}", true), Some(false));
+    // A variable with no value matches nothing, so a negated operator is satisfied.
+    let not_like = Operator::parse("StringNotLike").unwrap();
+    let r = evaluate(
+        &not_like,
+        "k:key",
+        &["*:ref:${k:missing}".into()],
+        &ctx,
+        true,
+    )
+    .result;
+    assert_eq!(r, Some(true));
+    let r = evaluate(
+        &not_like,
+        "k:key",
+        &["*:ref:${k:missing}".into(), "*:ref:main".into()],
+        &ctx,
+        true,
+    )
+    .result;
+    assert_eq!(r, Some(false));
     // Without Version 2012-10-17 `${…}` is literal text.
     assert_eq!(like("*:ref:${k:ref}", false), Some(false));
     let eq = single("a*b?c$");
