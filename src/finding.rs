@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::json::{SourceText, Span};
-use crate::rules::Rule;
+use crate::rules::RuleMeta;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -87,7 +87,7 @@ pub struct Finding {
 
 impl Finding {
     /// A finding of `rule` with the rule's default severity, category and AWS error.
-    pub fn new(rule: &Rule, message: impl Into<String>) -> Finding {
+    pub fn new(rule: &RuleMeta, message: impl Into<String>) -> Finding {
         Finding {
             rule: rule.name,
             severity: rule.severity,

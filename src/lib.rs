@@ -11,6 +11,7 @@ pub mod finding;
 pub mod gitlab;
 pub mod iam;
 pub mod json;
+pub mod lint;
 pub mod policy;
 pub mod report;
 pub mod rules;

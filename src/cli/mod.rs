@@ -1,6 +1,7 @@
 //! The command line: argument definitions (clap) and one function per command.
 
 mod input;
+mod lint;
 mod simulate;
 
 use std::io::{IsTerminal, Write};
@@ -52,10 +53,26 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Lint trust policies in files and directories (pre-merge CI).
+    #[command(after_help = LINT_EXAMPLES)]
+    Lint(lint::LintArgs),
     /// Evaluate a trust policy against token claims: decision, per-condition trace, predicted AWS error.
     #[command(after_help = SIMULATE_EXAMPLES)]
     Simulate(simulate::SimulateArgs),
 }
+
+const LINT_EXAMPLES: &str = "\
+Examples:
+  # Every trust policy under infra/ (IAM policy JSON is recognised by content):
+  oidc-doctor lint infra/
+
+  # One file, machine-readable, failing on warnings too:
+  oidc-doctor lint trust.json --format json --fail-on warning
+
+  # From a pipe:
+  terraform output -raw trust_policy | oidc-doctor lint -
+
+Exit status: 0 nothing at or above --fail-on (default: error), 1 findings, 2 usage error.";
 
 const SIMULATE_EXAMPLES: &str = "\
 Examples:
@@ -78,6 +95,7 @@ Exit status: 0 allowed, 1 denied or indeterminate, 2 usage error.";
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
+        Command::Lint(args) => lint::run(args, &cli),
         Command::Simulate(args) => simulate::run(args, &cli),
     };
     match result {

@@ -5,6 +5,7 @@ use crate::policy::{Effect, Policy, Principal, Statement};
 use super::condition::{self, ConditionOutcome};
 use super::context::{RequestContext, provider_prefix};
 use super::operator::{Operator, OperatorError};
+use super::provider::ProviderArn;
 use super::wildcard::matches_ignore_case;
 
 /// The action every web-identity federation performs.
@@ -332,21 +333,20 @@ fn principal_matches(p: &Principal, request: &Request) -> ElementMatch {
     }
 }
 
-/// `arn:<partition>:iam::<account>:oidc-provider/<host/path>` naming `prefix`.
+/// `arn:<partition>:iam::<account>:oidc-provider/<host/path>` naming `prefix`, in the
+/// request's partition and account when those are known.
 fn provider_arn_matches(arn: &str, prefix: &str, request: &Request) -> bool {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let [a, partition, service, region, account, resource] = parts[..] else {
-        return false;
-    };
-    a == "arn"
-        && service == "iam"
-        && region.is_empty()
-        && request.partition.as_deref().is_none_or(|p| p == partition)
-        && request
-            .account
-            .as_deref()
-            .is_none_or(|acct| acct == account)
-        && resource.strip_prefix("oidc-provider/") == Some(prefix)
+    ProviderArn::parse(arn).is_ok_and(|p| {
+        p.host_path == prefix
+            && request
+                .partition
+                .as_deref()
+                .is_none_or(|want| want == p.partition)
+            && request
+                .account
+                .as_deref()
+                .is_none_or(|want| want == p.account)
+    })
 }
 
 fn action_matches(s: &Statement) -> ElementMatch {

@@ -8,6 +8,7 @@ pub mod condition;
 pub mod context;
 pub mod evaluate;
 pub mod operator;
+pub mod provider;
 pub mod wildcard;
 
 pub use context::{ContextValue, Origin, RequestContext};

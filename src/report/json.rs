@@ -104,6 +104,20 @@ pub fn trace(statements: &[StatementTrace]) -> Vec<WireStatement> {
         .collect()
 }
 
+pub fn lint(findings: &[Finding], files: usize) -> String {
+    let out = Output {
+        schema_version: 1,
+        tool: Tool::current(),
+        command: "lint",
+        findings,
+        summary: Summary::of(findings, files),
+        verdict: None,
+        trace: None,
+        checks: None,
+    };
+    serde_json::to_string_pretty(&out).unwrap_or_default()
+}
+
 pub fn simulate(report: &SimulateReport) -> String {
     let v = &report.verdict;
     let out = Output {

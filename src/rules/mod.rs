@@ -1,82 +1,227 @@
-//! Rule identities: the stable name, category, default severity, AWS consequence
-//! and fix of every rule the tool reports.
+//! The rule registry: every rule's identity and documentation, and the checks
+//! that run on each trust policy.
+//!
+//! One rule per file. Each file declares `pub static META: RuleMeta` — stable
+//! kebab-case name, category, default severity, one-line summary, the AWS error the
+//! problem causes, the fix, and the documentation (explanation, bad and good
+//! example) that `oidc-doctor rules NAME`, SARIF and `docs/rules/NAME.md` are
+//! generated from. Files whose rule inspects a policy also implement [`Rule`].
+//! Rules are registered below, in one place, in a fixed order.
 
-use crate::finding::{Category, Severity};
+use crate::finding::{Category, Finding, Location, Severity};
+use crate::iam::provider::ProviderArn;
+use crate::json::{SourceText, Span};
+use crate::policy::{Located, Policy, Statement};
+
+mod claim_not_admitted;
+mod duplicate_json_key;
+mod invalid_policy_json;
+mod issuer_provider_mismatch;
+mod null_with_if_exists;
+mod sub_not_admitted;
+mod token_malformed;
+mod unknown_condition_operator;
+mod unknown_policy_element;
+mod wrong_action;
 
 /// The exact error STS returns when the trust policy does not admit the request.
 pub const ACCESS_DENIED: &str =
     "AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity";
 /// The exact error STS returns for a token that is not a JWT.
 pub const NOT_A_JWT: &str = "InvalidIdentityToken: The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)";
+/// What IAM answers when a role is created or updated with an invalid trust policy.
+pub const MALFORMED_POLICY: &str =
+    "MalformedPolicyDocument: the policy is rejected when the role is created or updated";
 
-/// A rule's identity and defaults.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Rule {
+/// A rule's identity, defaults and documentation.
+#[derive(Debug, PartialEq, Eq)]
+pub struct RuleMeta {
     /// Stable kebab-case name: the identity used in configuration and output.
     pub name: &'static str,
     pub category: Category,
+    /// The default severity (configuration may override it).
     pub severity: Severity,
     /// One line: what the rule catches.
     pub summary: &'static str,
     /// The exact AWS error this problem produces, when there is one.
     pub aws_error: Option<&'static str>,
-    /// The default fix.
+    /// The default fix, one line.
     pub fix: &'static str,
+    /// What it catches and why it matters (Markdown).
+    pub explanation: &'static str,
+    /// A policy fragment that triggers the rule.
+    pub bad: &'static str,
+    /// The same fragment, fixed.
+    pub good: &'static str,
 }
 
-macro_rules! rules {
-    ($($ident:ident = $name:literal, $cat:ident, $sev:ident, $aws:expr, $summary:literal, $fix:literal;)*) => {
-        $(pub const $ident: Rule = Rule {
-            name: $name,
-            category: Category::$cat,
-            severity: Severity::$sev,
-            summary: $summary,
-            aws_error: $aws,
-            fix: $fix,
-        };)*
-
-        /// Every rule, in a fixed order.
-        pub const ALL: &[Rule] = &[$($ident,)*];
-    };
+/// A check that runs on every trust policy.
+pub trait Rule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    fn check(&self, cx: &PolicyContext<'_>, out: &mut Vec<Finding>);
 }
 
-const MALFORMED: Option<&str> =
-    Some("MalformedPolicyDocument: the policy is rejected when the role is created or updated");
+/// Every rule's metadata, in a fixed order: the catalogue `oidc-doctor rules` lists.
+pub static ALL: &[&RuleMeta] = &[
+    &invalid_policy_json::META,
+    &unknown_policy_element::META,
+    &duplicate_json_key::META,
+    &unknown_condition_operator::META,
+    &null_with_if_exists::META,
+    &wrong_action::META,
+    &token_malformed::META,
+    &issuer_provider_mismatch::META,
+    &sub_not_admitted::META,
+    &claim_not_admitted::META,
+];
 
-rules! {
-    INVALID_POLICY_JSON = "invalid-policy-json", Correctness, Error, MALFORMED,
-        "the policy is not valid JSON as strictly as IAM reads it",
-        "fix the JSON syntax at the position shown; IAM accepts no comments or trailing commas";
-    UNKNOWN_POLICY_ELEMENT = "unknown-policy-element", Correctness, Error, MALFORMED,
-        "an element IAM does not know, or a value it does not accept",
-        "use IAM's element names and values exactly as documented (they are case-sensitive)";
-    DUPLICATE_JSON_KEY = "duplicate-json-key", Correctness, Error, None,
-        "the same key twice in one object (or keys differing only in case)",
-        "keep one key; oidc-doctor evaluates the last occurrence, what IAM does is not documented";
-    UNKNOWN_CONDITION_OPERATOR = "unknown-condition-operator", Correctness, Error, MALFORMED,
-        "a condition operator IAM does not know",
-        "use the nearest valid operator name";
-    NULL_WITH_IF_EXISTS = "null-with-if-exists", Correctness, Error, MALFORMED,
-        "`IfExists` added to `Null`, which IAM does not allow",
-        "use `Null` alone: it already tests whether the key exists";
-    TOKEN_MALFORMED = "token-malformed", Correctness, Error, Some(NOT_A_JWT),
-        "the token is not a well-formed JWT",
-        "pass the ID token from the job's `id_tokens:` variable, not another CI variable";
-    SUB_NOT_ADMITTED = "sub-not-admitted", Correctness, Error, Some(ACCESS_DENIED),
-        "the token's `sub` is not admitted by the trust policy",
-        "add the subject (or a pattern that covers it) to the `sub` condition, or run the job on an admitted ref";
-    CLAIM_NOT_ADMITTED = "claim-not-admitted", Correctness, Error, Some(ACCESS_DENIED),
-        "a token claim other than `sub` fails a trust-policy condition",
-        "align the condition with the token (e.g. the `aud` in `id_tokens:`), or the token with the condition";
-    ISSUER_PROVIDER_MISMATCH = "issuer-provider-mismatch", Correctness, Error, Some(ACCESS_DENIED),
-        "no statement's Federated principal is the OIDC provider of the token's issuer",
-        "set Principal.Federated to arn:aws:iam::<account>:oidc-provider/<issuer without https://>";
-    WRONG_ACTION = "wrong-action", Correctness, Error, Some(ACCESS_DENIED),
-        "the statement's actions do not cover sts:AssumeRoleWithWebIdentity",
-        "add \"sts:AssumeRoleWithWebIdentity\" to Action";
-}
+/// The checks `lint` runs on each policy, in a fixed order.
+pub static POLICY_RULES: &[&dyn Rule] = &[
+    &unknown_policy_element::UnknownPolicyElement,
+    &duplicate_json_key::DuplicateJsonKey,
+    &unknown_condition_operator::UnknownConditionOperator,
+    &null_with_if_exists::NullWithIfExists,
+    &wrong_action::WrongAction,
+];
+
+// Short names for the rules other modules report directly.
+pub use claim_not_admitted::META as CLAIM_NOT_ADMITTED;
+pub use duplicate_json_key::META as DUPLICATE_JSON_KEY;
+pub use invalid_policy_json::META as INVALID_POLICY_JSON;
+pub use issuer_provider_mismatch::META as ISSUER_PROVIDER_MISMATCH;
+pub use null_with_if_exists::META as NULL_WITH_IF_EXISTS;
+pub use sub_not_admitted::META as SUB_NOT_ADMITTED;
+pub use token_malformed::META as TOKEN_MALFORMED;
+pub use unknown_condition_operator::META as UNKNOWN_CONDITION_OPERATOR;
+pub use unknown_policy_element::META as UNKNOWN_POLICY_ELEMENT;
+pub use wrong_action::META as WRONG_ACTION;
 
 /// Looks a rule up by name.
-pub fn by_name(name: &str) -> Option<&'static Rule> {
-    ALL.iter().find(|r| r.name == name)
+pub fn by_name(name: &str) -> Option<&'static RuleMeta> {
+    ALL.iter().copied().find(|r| r.name == name)
+}
+
+/// A Federated principal of a statement, read as an OIDC provider ARN.
+#[derive(Debug, Clone)]
+pub struct FederatedPrincipal<'a> {
+    pub statement: usize,
+    pub value: &'a Located<String>,
+    /// `Err` says why the value is not an OIDC provider ARN.
+    pub arn: Result<ProviderArn, String>,
+}
+
+/// What a rule sees: one policy, where it came from, and facts derived from it.
+pub struct PolicyContext<'a> {
+    pub path: &'a str,
+    pub source: &'a SourceText,
+    pub policy: &'a Policy,
+    /// The IaC resource holding the policy (Terraform address, CloudFormation logical ID).
+    pub resource: Option<&'a str>,
+    /// Every Federated principal, in statement order.
+    pub federated: Vec<FederatedPrincipal<'a>>,
+}
+
+impl<'a> PolicyContext<'a> {
+    pub fn new(path: &'a str, source: &'a SourceText, policy: &'a Policy) -> Self {
+        let federated = policy
+            .statements
+            .iter()
+            .flat_map(|s| {
+                s.principal
+                    .iter()
+                    .flat_map(|p| p.value.values_of("Federated"))
+                    .map(move |v| FederatedPrincipal {
+                        statement: s.index,
+                        value: v,
+                        arn: ProviderArn::parse(&v.value),
+                    })
+            })
+            .collect();
+        PolicyContext {
+            path,
+            source,
+            policy,
+            resource: None,
+            federated,
+        }
+    }
+
+    pub fn location(&self, span: Span, pointer: &str) -> Location {
+        let mut l = Location::from_span(self.path, self.source, span, Some(pointer));
+        l.resource = self.resource.map(str::to_string);
+        l
+    }
+
+    /// The one way rules build findings: a file-backed finding always has a place.
+    pub fn finding(
+        &self,
+        meta: &'static RuleMeta,
+        message: impl Into<String>,
+        span: Span,
+        pointer: &str,
+    ) -> Finding {
+        Finding::new(meta, message).at(self.location(span, pointer))
+    }
+
+    /// The OIDC providers a statement trusts (valid provider ARNs only).
+    pub fn providers_of(&self, statement: &Statement) -> impl Iterator<Item = &ProviderArn> {
+        self.federated
+            .iter()
+            .filter(move |f| f.statement == statement.index)
+            .filter_map(|f| f.arn.as_ref().ok())
+    }
+
+    /// Whether the statement trusts at least one OIDC provider (or could: a
+    /// Federated value that is not a valid ARN still shows the intent).
+    pub fn is_oidc_statement(&self, statement: &Statement) -> bool {
+        self.federated
+            .iter()
+            .any(|f| f.statement == statement.index)
+    }
+}
+
+/// Runs every policy rule and returns the findings in a stable order.
+pub fn check_policy(cx: &PolicyContext<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for rule in POLICY_RULES {
+        rule.check(cx, &mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_kebab_case_and_registered() {
+        let mut seen = std::collections::BTreeSet::new();
+        for r in ALL {
+            assert!(seen.insert(r.name), "duplicate rule {}", r.name);
+            assert!(
+                r.name.split('-').all(|p| !p.is_empty()
+                    && p.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())),
+                "{} is not kebab-case",
+                r.name
+            );
+            assert!(
+                !r.summary.is_empty() && !r.fix.is_empty() && !r.explanation.is_empty(),
+                "{} lacks docs",
+                r.name
+            );
+            assert!(
+                !r.bad.is_empty() && !r.good.is_empty() && r.bad != r.good,
+                "{} lacks examples",
+                r.name
+            );
+        }
+        for rule in POLICY_RULES {
+            assert!(
+                ALL.iter().any(|m| std::ptr::eq(*m, rule.meta())),
+                "{} is not in ALL",
+                rule.meta().name
+            );
+        }
+    }
 }

@@ -1,0 +1,195 @@
+//! `lint`: find trust policies under the given paths and run every rule on them.
+//!
+//! Front ends turn a file into zero or more policies with locations; today that is
+//! IAM policy JSON (recognised by content: an object with `Statement`, or a
+//! `Version` IAM knows). Files that are not policies are skipped, silently when a
+//! directory walk found them, with a note when they were named explicitly.
+
+use std::path::Path;
+
+use crate::finding::{Finding, Location};
+use crate::json::{self, SourceText, Span, Value};
+use crate::policy::from_json::from_node;
+use crate::rules::{self, PolicyContext};
+
+/// Largest file read; see [`crate::cli`]'s input caps. IAM's own limit for a trust
+/// policy is 8,192 characters.
+pub const MAX_FILE_BYTES: u64 = 4 << 20;
+
+/// One linted file.
+#[derive(Debug, Clone)]
+pub struct LintedFile {
+    pub path: String,
+    pub source: SourceText,
+    pub findings: Vec<Finding>,
+}
+
+/// What a lint run produced.
+#[derive(Debug, Clone, Default)]
+pub struct LintReport {
+    pub files: Vec<LintedFile>,
+    /// Remarks for stderr: files skipped because they are not policies, too large, …
+    pub notes: Vec<String>,
+}
+
+impl LintReport {
+    /// All findings, ordered by path, position and rule.
+    pub fn findings(&self) -> Vec<&Finding> {
+        let mut all: Vec<&Finding> = self.files.iter().flat_map(|f| f.findings.iter()).collect();
+        all.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+        all
+    }
+}
+
+fn sort_key(f: &Finding) -> (String, usize, usize, &'static str, String) {
+    match &f.location {
+        Some(l) => (l.path.clone(), l.line, l.column, f.rule, f.message.clone()),
+        None => (String::new(), 0, 0, f.rule, f.message.clone()),
+    }
+}
+
+/// Lints one text. `explicit`: the user named this file, so a file that is not a
+/// policy is worth a note. Returns `None` when the text is not a policy.
+pub fn lint_text(path: &str, text: &str, explicit: bool) -> Result<LintedFile, String> {
+    let source = SourceText::new(text);
+    let file = |findings| LintedFile {
+        path: path.to_string(),
+        source: source.clone(),
+        findings,
+    };
+    match json::parse(text) {
+        Ok(root) => {
+            if !looks_like_policy(&root.value) {
+                return Err(format!(
+                    "{path}: not an IAM policy document (no `Statement`), skipped"
+                ));
+            }
+            match from_node(&root) {
+                Ok(policy) => {
+                    let cx = PolicyContext::new(path, &source, &policy);
+                    let findings = rules::check_policy(&cx);
+                    Ok(file(findings))
+                }
+                Err(e) => Ok(file(vec![invalid_json(path, &source, e.span, e.message)])),
+            }
+        }
+        Err(e) => {
+            // A JSON file that does not parse is reported when it is meant to be a
+            // policy: named explicitly, or mentioning policy elements.
+            if explicit || text.contains("\"Statement\"") || text.contains("\"Version\"") {
+                let span = Span::new(e.offset, e.offset + e.len);
+                Ok(file(vec![invalid_json(path, &source, span, e.message)]))
+            } else {
+                Err(format!("{path}: not JSON, skipped"))
+            }
+        }
+    }
+}
+
+fn invalid_json(path: &str, source: &SourceText, span: Span, message: String) -> Finding {
+    Finding::new(&rules::INVALID_POLICY_JSON, message)
+        .at(Location::from_span(path, source, span, None))
+}
+
+/// An object with a `Statement` key, or a `Version` IAM knows, is a policy —
+/// whatever the file is called.
+fn looks_like_policy(v: &Value) -> bool {
+    let Value::Object(members) = v else {
+        return false;
+    };
+    members.iter().any(|m| {
+        m.key == "Statement"
+            || (m.key == "Version"
+                && matches!(&m.value.value, Value::String(s) if s == "2012-10-17" || s == "2008-10-17"))
+    })
+}
+
+/// Whether a directory walk should read this file.
+fn is_candidate(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+/// Reads a file (at most [`MAX_FILE_BYTES`]); invalid UTF-8 becomes a finding.
+fn read(path: &Path, display: &str, explicit: bool, report: &mut LintReport) -> Result<(), String> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf))
+        .map_err(|e| format!("cannot read {display}: {e}"))?;
+    if buf.len() as u64 > MAX_FILE_BYTES {
+        let note = format!(
+            "{display}: larger than {} MiB, skipped",
+            MAX_FILE_BYTES >> 20
+        );
+        if explicit {
+            return Err(note);
+        }
+        report.notes.push(note);
+        return Ok(());
+    }
+    lint_bytes(display, buf, explicit, report);
+    Ok(())
+}
+
+/// Lints bytes read from somewhere (a file, stdin).
+pub fn lint_bytes(display: &str, bytes: Vec<u8>, explicit: bool, report: &mut LintReport) {
+    match String::from_utf8(bytes) {
+        Ok(text) => match lint_text(display, &text, explicit) {
+            Ok(file) => report.files.push(file),
+            Err(note) if explicit => report.notes.push(note),
+            Err(_) => {}
+        },
+        Err(e) => {
+            let offset = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            if explicit || text.contains("\"Statement\"") {
+                let source = SourceText::new(text);
+                let f = Finding::new(&rules::INVALID_POLICY_JSON, "the file is not valid UTF-8")
+                    .help("save the policy as UTF-8")
+                    .at(Location::from_span(
+                        display,
+                        &source,
+                        Span::new(offset, offset + 1),
+                        None,
+                    ));
+                report.files.push(LintedFile {
+                    path: display.to_string(),
+                    source,
+                    findings: vec![f],
+                });
+            }
+        }
+    }
+}
+
+/// Lints paths: files are read whatever their name, directories are walked
+/// recursively (hidden and git-ignored files skipped) for `.json` files.
+/// `Err` is an unreadable path named on the command line (exit 2).
+pub fn lint_paths(paths: &[String]) -> Result<LintReport, String> {
+    let mut report = LintReport::default();
+    for p in paths {
+        let path = Path::new(p);
+        let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {p}: {e}"))?;
+        if meta.is_file() {
+            read(path, p, true, &mut report)?;
+            continue;
+        }
+        let mut found: Vec<std::path::PathBuf> = Vec::new();
+        for entry in ignore::WalkBuilder::new(path).build() {
+            let entry = entry.map_err(|e| format!("cannot walk {p}: {e}"))?;
+            if entry.file_type().is_some_and(|t| t.is_file()) && is_candidate(entry.path()) {
+                found.push(entry.into_path());
+            }
+        }
+        found.sort();
+        for f in found {
+            let display = f.to_string_lossy().into_owned();
+            if let Err(note) = read(&f, &display, false, &mut report) {
+                report.notes.push(note);
+            }
+        }
+    }
+    Ok(report)
+}

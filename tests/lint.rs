@@ -1,0 +1,115 @@
+//! `oidc-doctor lint` as a CI job runs it: paths, directories, stdin, exit codes.
+
+mod common;
+
+use common::{oidc_doctor, run_json, stdout_of};
+
+#[test]
+fn a_directory_is_walked_and_findings_are_ordered() {
+    let v = run_json(oidc_doctor().args(["lint", "fixtures/rules"]), 1);
+    let places: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{}",
+                f["location"]["path"].as_str().unwrap(),
+                f["location"]["line"]
+            )
+        })
+        .collect();
+    let mut sorted = places.clone();
+    sorted.sort();
+    assert_eq!(places, sorted, "findings are ordered by path and line");
+    assert!(v["summary"]["files"].as_u64().unwrap() >= 12);
+    assert_eq!(
+        v["summary"]["errors"].as_u64().unwrap() as usize,
+        places.len()
+    );
+}
+
+#[test]
+fn non_policies_are_skipped_silently_in_walks_and_noted_when_named() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("package.json"),
+        r#"{"name": "x", "version": "1.0.0"}"#,
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("broken-config.json"), "{not json").unwrap();
+    std::fs::write(
+        dir.path().join("trust"),
+        std::fs::read(common::root().join("fixtures/rules/wrong-action/trigger.json")).unwrap(),
+    )
+    .unwrap();
+    let d = dir.path().to_str().unwrap();
+    let out = oidc_doctor()
+        .args(["lint", d, "--format", "json"])
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["summary"]["files"], 0,
+        "package.json is not a policy, `trust` is not .json"
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "skipped silently: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Named explicitly, a file is recognised by content whatever its name…
+    let trust = dir.path().join("trust");
+    let v = run_json(oidc_doctor().args(["lint", trust.to_str().unwrap()]), 1);
+    assert_eq!(v["findings"][0]["rule"], "wrong-action");
+    // …and a non-policy gets a note.
+    let pkg = dir.path().join("package.json");
+    let out = oidc_doctor()
+        .args(["lint", pkg.to_str().unwrap()])
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not an IAM policy document"));
+}
+
+#[test]
+fn stdin_is_linted_as_stdin() {
+    let text = std::fs::read_to_string(
+        common::root().join("fixtures/rules/unknown-condition-operator/trigger.json"),
+    )
+    .unwrap();
+    let v = run_json(oidc_doctor().args(["lint", "-"]).write_stdin(text), 1);
+    assert_eq!(v["findings"][0]["location"]["path"], "<stdin>");
+    assert_eq!(v["findings"][0]["help"], "did you mean `StringLike`?");
+}
+
+#[test]
+fn human_output_shows_the_place_and_a_summary() {
+    let out = stdout_of(
+        oidc_doctor().args(["lint", "fixtures/rules/wrong-action/trigger.json"]),
+        1,
+    );
+    assert!(
+        out.contains("fixtures/rules/wrong-action/trigger.json:7:17"),
+        "{out}"
+    );
+    assert!(out.contains("wrong-action"), "{out}");
+    assert!(
+        out.ends_with("1 error, 0 warnings, 0 infos in 1 policy file checked\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn missing_paths_are_usage_errors() {
+    let out = oidc_doctor()
+        .args(["lint", "no/such/dir"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read no/such/dir"));
+}
