@@ -49,15 +49,10 @@ fn sort_key(f: &Finding) -> (String, usize, usize, &'static str, String) {
 }
 
 /// Lints one text. `explicit`: the user named this file, so a file that is not a
-/// policy is worth a note. Returns `None` when the text is not a policy.
-pub fn lint_text(path: &str, text: &str, explicit: bool) -> Result<LintedFile, String> {
+/// policy is worth a note. `Err` (a note) when the text is not a policy.
+pub fn lint_text(path: &str, text: String, explicit: bool) -> Result<LintedFile, String> {
     let source = SourceText::new(text);
-    let file = |findings| LintedFile {
-        path: path.to_string(),
-        source: source.clone(),
-        findings,
-    };
-    match json::parse(text) {
+    let findings = match json::parse(source.text()) {
         Ok(root) => {
             if !looks_like_policy(&root.value) {
                 return Err(format!(
@@ -65,25 +60,31 @@ pub fn lint_text(path: &str, text: &str, explicit: bool) -> Result<LintedFile, S
                 ));
             }
             match from_node(&root) {
-                Ok(policy) => {
-                    let cx = PolicyContext::new(path, &source, &policy);
-                    let findings = rules::check_policy(&cx);
-                    Ok(file(findings))
-                }
-                Err(e) => Ok(file(vec![invalid_json(path, &source, e.span, e.message)])),
+                Ok(policy) => rules::check_policy(&PolicyContext::new(path, &source, &policy)),
+                Err(e) => vec![invalid_json(path, &source, e.span, e.message)],
             }
         }
-        Err(e) => {
-            // A JSON file that does not parse is reported when it is meant to be a
-            // policy: named explicitly, or mentioning policy elements.
-            if explicit || text.contains("\"Statement\"") || text.contains("\"Version\"") {
-                let span = Span::new(e.offset, e.offset + e.len);
-                Ok(file(vec![invalid_json(path, &source, span, e.message)]))
-            } else {
-                Err(format!("{path}: not JSON, skipped"))
-            }
+        // A JSON file that does not parse is reported when it is meant to be a
+        // policy: named explicitly, or mentioning policy elements.
+        Err(e)
+            if explicit
+                || source.text().contains("\"Statement\"")
+                || source.text().contains("\"Version\"") =>
+        {
+            vec![invalid_json(
+                path,
+                &source,
+                Span::new(e.offset, e.offset + e.len),
+                e.message,
+            )]
         }
-    }
+        Err(_) => return Err(format!("{path}: not JSON, skipped")),
+    };
+    Ok(LintedFile {
+        path: path.to_string(),
+        source,
+        findings,
+    })
 }
 
 fn invalid_json(path: &str, source: &SourceText, span: Span, message: String) -> Finding {
@@ -136,7 +137,7 @@ fn read(path: &Path, display: &str, explicit: bool, report: &mut LintReport) -> 
 /// Lints bytes read from somewhere (a file, stdin).
 pub fn lint_bytes(display: &str, bytes: Vec<u8>, explicit: bool, report: &mut LintReport) {
     match String::from_utf8(bytes) {
-        Ok(text) => match lint_text(display, &text, explicit) {
+        Ok(text) => match lint_text(display, text, explicit) {
             Ok(file) => report.files.push(file),
             Err(note) if explicit => report.notes.push(note),
             Err(_) => {}

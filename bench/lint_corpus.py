@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""Benchmark `oidc-doctor lint` on a generated corpus of trust policies.
+
+Generates N policy files (a known share with one planted mistake each), lints the
+directory with the release binary, and FAILS unless the findings are exactly the
+planted ones — a linter that finds nothing cannot win. Prints throughput (files/s),
+single-file latency and peak memory; the numbers go to docs/performance.md.
+
+    cargo build --release
+    python3 bench/lint_corpus.py --files 10000
+
+Single-threaded on one core (`taskset -c 0` when available), like the target in the
+lint issue: at least 20,000 files/s and under 5 ms for a single-file lint.
+"""
+
+import argparse
+import collections
+import json
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+PROVIDER = "arn:aws:iam::{account}:oidc-provider/gitlab.com"
+
+
+def clean_policy(rng):
+    """A policy no rule objects to: aud, exact sub(s), project_id pin, ref_protected."""
+    account = f"{rng.randrange(10**11, 10**12):012d}"
+    group = rng.choice(["mygroup", "platform", "payments", "data-eng"])
+    project = rng.choice(["app", "api", "infra", "web", "billing"])
+    refs = rng.sample(["main", "release", "production", "stable"], rng.randint(1, 2))
+    subs = [f"project_path:{group}/{project}:ref_type:branch:ref:{r}" for r in refs]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": f"Deploy{project.capitalize()}",
+                "Effect": "Allow",
+                "Principal": {"Federated": PROVIDER.format(account=account)},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {
+                        "gitlab.com:aud": "https://gitlab.com",
+                        "gitlab.com:sub": subs if len(subs) > 1 else subs[0],
+                        "gitlab.com:project_id": str(rng.randrange(1000, 10**8)),
+                        "gitlab.com:ref_protected": "true",
+                    }
+                },
+            }
+        ],
+    }
+
+
+def dump(policy):
+    return json.dumps(policy, indent=2) + "\n"
+
+
+# Each mutation plants exactly one finding of one rule into a clean policy.
+def plant_unknown_operator(p):
+    cond = p["Statement"][0]["Condition"]
+    cond["StringEq"] = cond.pop("StringEquals")
+    return dump(p)
+
+
+def plant_wrong_action(p):
+    p["Statement"][0]["Action"] = "sts:AssumeRole"
+    return dump(p)
+
+
+def plant_bad_effect(p):
+    p["Statement"][0]["Effect"] = "allow"
+    return dump(p)
+
+
+def plant_null_if_exists(p):
+    p["Statement"][0]["Condition"]["NullIfExists"] = {"gitlab.com:user_email": "false"}
+    return dump(p)
+
+
+def plant_trailing_comma(p):
+    text = dump(p)
+    i = text.rindex("}")
+    return text[:i].rstrip() + ",\n}\n"
+
+
+def plant_duplicate_key(p):
+    text = dump(p)
+    return text.replace('"Effect": "Allow",', '"Effect": "Allow",\n      "Effect": "Allow",', 1)
+
+
+PLANTS = [
+    ("unknown-condition-operator", plant_unknown_operator),
+    ("wrong-action", plant_wrong_action),
+    ("unknown-policy-element", plant_bad_effect),
+    ("null-with-if-exists", plant_null_if_exists),
+    ("invalid-policy-json", plant_trailing_comma),
+    ("duplicate-json-key", plant_duplicate_key),
+]
+
+
+def generate(directory, files, share, seed):
+    rng = random.Random(seed)
+    planted = collections.Counter()
+    for i in range(files):
+        sub = os.path.join(directory, f"team-{i % 50:02d}")
+        os.makedirs(sub, exist_ok=True)
+        policy = clean_policy(rng)
+        if rng.random() < share:
+            rule, plant = rng.choice(PLANTS)
+            text = plant(policy)
+            planted[rule] += 1
+        else:
+            text = dump(policy)
+        with open(os.path.join(sub, f"trust-{i:05d}.json"), "w") as f:
+            f.write(text)
+    return planted
+
+
+def pinned(cmd):
+    return (["taskset", "-c", "0"] + cmd) if shutil.which("taskset") else cmd
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--files", type=int, default=10_000)
+    ap.add_argument("--share", type=float, default=0.2, help="share of files with a planted mistake")
+    ap.add_argument("--seed", type=int, default=20261128)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--binary", default="target/release/oidc-doctor")
+    args = ap.parse_args()
+
+    if not os.path.exists(args.binary):
+        sys.exit(f"{args.binary} not found: run `cargo build --release` first")
+    with tempfile.TemporaryDirectory(prefix="oidc-doctor-bench-") as tmp:
+        planted = generate(tmp, args.files, args.share, args.seed)
+
+        # Correctness first: exactly the planted findings, nothing else.
+        out = subprocess.run([args.binary, "lint", tmp, "--format", "json"], capture_output=True, text=True)
+        report = json.loads(out.stdout)
+        found = collections.Counter(f["rule"] for f in report["findings"])
+        if found != planted or report["summary"]["files"] != args.files:
+            sys.exit(f"MISMATCH: planted {dict(planted)}, found {dict(found)}, files {report['summary']['files']}")
+
+        times = []
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            subprocess.run(pinned([args.binary, "lint", tmp, "--format", "json"]), stdout=subprocess.DEVNULL, check=False)
+            times.append(time.perf_counter() - start)
+        one = os.path.join(tmp, "team-00", "trust-00000.json")
+        single = []
+        for _ in range(50):
+            start = time.perf_counter()
+            subprocess.run(pinned([args.binary, "lint", one]), stdout=subprocess.DEVNULL, check=False)
+            single.append(time.perf_counter() - start)
+        peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+    best, median = min(times), statistics.median(times)
+    print(f"corpus: {args.files} files, {sum(planted.values())} planted mistakes {dict(sorted(planted.items()))}")
+    print(f"findings: exactly the planted ones ({sum(found.values())})")
+    print(f"lint directory: median {median*1000:.0f} ms, best {best*1000:.0f} ms over {args.runs} runs"
+          f" -> {args.files/median:,.0f} files/s (median), {args.files/best:,.0f} files/s (best)")
+    print(f"single file: median {statistics.median(single)*1000:.2f} ms over 50 runs")
+    print(f"peak RSS of one lint process: {peak_kib/1024:.1f} MiB")
+
+
+if __name__ == "__main__":
+    main()
