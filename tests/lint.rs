@@ -113,3 +113,46 @@ fn missing_paths_are_usage_errors() {
         .clone();
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read no/such/dir"));
 }
+
+#[test]
+fn clean_policies_pass() {
+    for policy in [
+        "fixtures/policies/clean-gitlab-com.json",
+        "fixtures/policies/clean-self-managed.json",
+    ] {
+        let v = run_json(oidc_doctor().args(["lint", policy]), 0);
+        assert_eq!(v["summary"]["errors"], 0, "{policy}: {v:#}");
+        assert_eq!(v["summary"]["files"], 1, "{policy}");
+        // The policy really admits the pipeline it was written for.
+        let (iss, sub) = if policy.contains("self-managed") {
+            (
+                "https://gitlab.example.com/gitlab",
+                "project_path:platform/api:ref_type:branch:ref:main",
+            )
+        } else {
+            (
+                "https://gitlab.com",
+                "project_path:mygroup/app:ref_type:branch:ref:main",
+            )
+        };
+        let v = run_json(
+            oidc_doctor().args([
+                "simulate",
+                "--policy",
+                policy,
+                "--claim",
+                &format!("iss={iss}"),
+                "--claim",
+                &format!("aud={iss}"),
+                "--claim",
+                &format!("sub={sub}"),
+                "--claim",
+                "project_id=4711",
+                "--claim",
+                "ref_protected=true",
+            ]),
+            0,
+        );
+        assert_eq!(v["verdict"]["status"], "allowed", "{policy}");
+    }
+}
