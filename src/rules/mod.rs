@@ -24,6 +24,13 @@ mod unknown_condition_operator;
 mod unknown_policy_element;
 mod wrong_action;
 
+// Rules A: principal, structure and condition-key rules.
+mod not_principal_in_trust_policy;
+mod policy_too_large;
+mod resource_in_trust_policy;
+#[cfg(test)]
+mod test_support;
+
 /// The exact error STS returns when the trust policy does not admit the request.
 pub const ACCESS_DENIED: &str =
     "AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity";
@@ -73,6 +80,9 @@ pub static ALL: &[&RuleMeta] = &[
     &issuer_provider_mismatch::META,
     &sub_not_admitted::META,
     &claim_not_admitted::META,
+    &not_principal_in_trust_policy::META,
+    &resource_in_trust_policy::META,
+    &policy_too_large::META,
 ];
 
 /// The checks `lint` runs on each policy, in a fixed order.
@@ -82,6 +92,9 @@ pub static POLICY_RULES: &[&dyn Rule] = &[
     &unknown_condition_operator::UnknownConditionOperator,
     &null_with_if_exists::NullWithIfExists,
     &wrong_action::WrongAction,
+    &not_principal_in_trust_policy::NotPrincipalInTrustPolicy,
+    &resource_in_trust_policy::ResourceInTrustPolicy,
+    &policy_too_large::PolicyTooLarge,
 ];
 
 // Short names for the rules other modules report directly.
