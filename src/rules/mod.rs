@@ -25,11 +25,18 @@ mod unknown_policy_element;
 mod wrong_action;
 
 // Rules A: principal, structure and condition-key rules.
+mod condition_key_has_scheme;
+mod condition_key_provider_mismatch;
+mod invalid_federated_principal;
 mod not_principal_in_trust_policy;
+mod oidc_keys;
 mod policy_too_large;
 mod resource_in_trust_policy;
 #[cfg(test)]
 mod test_support;
+mod unsupported_condition_key;
+mod wildcard_in_exact_operator;
+mod wildcard_principal;
 
 /// The exact error STS returns when the trust policy does not admit the request.
 pub const ACCESS_DENIED: &str =
@@ -83,6 +90,12 @@ pub static ALL: &[&RuleMeta] = &[
     &not_principal_in_trust_policy::META,
     &resource_in_trust_policy::META,
     &policy_too_large::META,
+    &invalid_federated_principal::META,
+    &wildcard_principal::META,
+    &wildcard_in_exact_operator::META,
+    &condition_key_has_scheme::META,
+    &condition_key_provider_mismatch::META,
+    &unsupported_condition_key::META,
 ];
 
 /// The checks `lint` runs on each policy, in a fixed order.
@@ -95,6 +108,12 @@ pub static POLICY_RULES: &[&dyn Rule] = &[
     &not_principal_in_trust_policy::NotPrincipalInTrustPolicy,
     &resource_in_trust_policy::ResourceInTrustPolicy,
     &policy_too_large::PolicyTooLarge,
+    &invalid_federated_principal::InvalidFederatedPrincipal,
+    &wildcard_principal::WildcardPrincipal,
+    &wildcard_in_exact_operator::WildcardInExactOperator,
+    &condition_key_has_scheme::ConditionKeyHasScheme,
+    &condition_key_provider_mismatch::ConditionKeyProviderMismatch,
+    &unsupported_condition_key::UnsupportedConditionKey,
 ];
 
 // Short names for the rules other modules report directly.

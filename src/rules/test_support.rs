@@ -9,3 +9,12 @@ pub(crate) fn run(rule: &dyn super::Rule, text: &str) -> Vec<crate::finding::Fin
     rule.check(&cx, &mut out);
     out
 }
+
+/// A GitLab.com trust policy with the given Condition block (for unit tests).
+pub(crate) fn gitlab_policy(version: &str, condition: &str) -> String {
+    format!(
+        r#"{{"Version": "{version}", "Statement": [{{"Effect": "Allow",
+        "Principal": {{"Federated": "arn:aws:iam::123456789012:oidc-provider/gitlab.com"}},
+        "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {condition}}}]}}"#
+    )
+}
