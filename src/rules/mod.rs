@@ -27,11 +27,15 @@ mod wrong_action;
 // Rules A: principal, structure and condition-key rules.
 mod condition_key_has_scheme;
 mod condition_key_provider_mismatch;
+mod for_all_values_on_single_valued_key;
+mod if_exists_on_identity_claim;
 mod invalid_federated_principal;
+mod missing_aud_condition;
 mod not_principal_in_trust_policy;
 mod oidc_keys;
 mod policy_too_large;
 mod resource_in_trust_policy;
+mod string_like_without_wildcard;
 #[cfg(test)]
 mod test_support;
 mod unsupported_condition_key;
@@ -96,6 +100,10 @@ pub static ALL: &[&RuleMeta] = &[
     &condition_key_has_scheme::META,
     &condition_key_provider_mismatch::META,
     &unsupported_condition_key::META,
+    &if_exists_on_identity_claim::META,
+    &for_all_values_on_single_valued_key::META,
+    &missing_aud_condition::META,
+    &string_like_without_wildcard::META,
 ];
 
 /// The checks `lint` runs on each policy, in a fixed order.
@@ -114,6 +122,10 @@ pub static POLICY_RULES: &[&dyn Rule] = &[
     &condition_key_has_scheme::ConditionKeyHasScheme,
     &condition_key_provider_mismatch::ConditionKeyProviderMismatch,
     &unsupported_condition_key::UnsupportedConditionKey,
+    &if_exists_on_identity_claim::IfExistsOnIdentityClaim,
+    &for_all_values_on_single_valued_key::ForAllValuesOnSingleValuedKey,
+    &missing_aud_condition::MissingAudCondition,
+    &string_like_without_wildcard::StringLikeWithoutWildcard,
 ];
 
 // Short names for the rules other modules report directly.
