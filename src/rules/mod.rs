@@ -24,6 +24,24 @@ mod unknown_condition_operator;
 mod unknown_policy_element;
 mod wrong_action;
 
+// Rules A: principal, structure and condition-key rules.
+mod condition_key_has_scheme;
+mod condition_key_provider_mismatch;
+mod for_all_values_on_single_valued_key;
+mod if_exists_on_identity_claim;
+mod invalid_federated_principal;
+mod missing_aud_condition;
+mod not_principal_in_trust_policy;
+mod oidc_keys;
+mod policy_too_large;
+mod resource_in_trust_policy;
+mod string_like_without_wildcard;
+#[cfg(test)]
+mod test_support;
+mod unsupported_condition_key;
+mod wildcard_in_exact_operator;
+mod wildcard_principal;
+
 /// The exact error STS returns when the trust policy does not admit the request.
 pub const ACCESS_DENIED: &str =
     "AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity";
@@ -73,6 +91,19 @@ pub static ALL: &[&RuleMeta] = &[
     &issuer_provider_mismatch::META,
     &sub_not_admitted::META,
     &claim_not_admitted::META,
+    &not_principal_in_trust_policy::META,
+    &resource_in_trust_policy::META,
+    &policy_too_large::META,
+    &invalid_federated_principal::META,
+    &wildcard_principal::META,
+    &wildcard_in_exact_operator::META,
+    &condition_key_has_scheme::META,
+    &condition_key_provider_mismatch::META,
+    &unsupported_condition_key::META,
+    &if_exists_on_identity_claim::META,
+    &for_all_values_on_single_valued_key::META,
+    &missing_aud_condition::META,
+    &string_like_without_wildcard::META,
 ];
 
 /// The checks `lint` runs on each policy, in a fixed order.
@@ -82,6 +113,19 @@ pub static POLICY_RULES: &[&dyn Rule] = &[
     &unknown_condition_operator::UnknownConditionOperator,
     &null_with_if_exists::NullWithIfExists,
     &wrong_action::WrongAction,
+    &not_principal_in_trust_policy::NotPrincipalInTrustPolicy,
+    &resource_in_trust_policy::ResourceInTrustPolicy,
+    &policy_too_large::PolicyTooLarge,
+    &invalid_federated_principal::InvalidFederatedPrincipal,
+    &wildcard_principal::WildcardPrincipal,
+    &wildcard_in_exact_operator::WildcardInExactOperator,
+    &condition_key_has_scheme::ConditionKeyHasScheme,
+    &condition_key_provider_mismatch::ConditionKeyProviderMismatch,
+    &unsupported_condition_key::UnsupportedConditionKey,
+    &if_exists_on_identity_claim::IfExistsOnIdentityClaim,
+    &for_all_values_on_single_valued_key::ForAllValuesOnSingleValuedKey,
+    &missing_aud_condition::MissingAudCondition,
+    &string_like_without_wildcard::StringLikeWithoutWildcard,
 ];
 
 // Short names for the rules other modules report directly.
