@@ -54,6 +54,16 @@ impl ProviderArn {
                 "the provider part {host_path:?} contains a URL scheme; IAM names providers without https://"
             ));
         }
+        if let Some(c) = host_path.chars().find(|c| matches!(c, ':' | '?' | '#')) {
+            let what = match c {
+                ':' => "a port",
+                '?' => "a query",
+                _ => "a fragment",
+            };
+            return Err(format!(
+                "the provider part {host_path:?} contains {what}; IAM provider URLs have none"
+            ));
+        }
         if host_path.is_empty() || host_path.starts_with('/') || host_path.ends_with('/') {
             return Err(format!(
                 "the provider part {host_path:?} is not a host (with an optional path)"

@@ -48,8 +48,8 @@ pub const ACCESS_DENIED: &str =
 /// The exact error STS returns for a token that is not a JWT.
 pub const NOT_A_JWT: &str = "InvalidIdentityToken: The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)";
 /// What IAM answers when a role is created or updated with an invalid trust policy.
-pub const MALFORMED_POLICY: &str =
-    "MalformedPolicyDocument: the policy is rejected when the role is created or updated";
+/// Only the error code: the message text varies and is not confirmed for every case.
+pub const MALFORMED_POLICY: &str = "MalformedPolicyDocument";
 
 /// A rule's identity, defaults and documentation.
 #[derive(Debug, PartialEq, Eq)]

@@ -15,7 +15,7 @@ pub static META: RuleMeta = RuleMeta {
     category: Category::Correctness,
     severity: Severity::Warning,
     summary: r#"a trust policy over IAM's default 2,048-character quota (whitespace excluded)"#,
-    aws_error: Some(super::MALFORMED_POLICY),
+    aws_error: Some("LimitExceeded: Cannot exceed quota for ACLSizePerRole: 2048"),
     fix: r#"merge statements and condition values (one StringLike list instead of many statements), or raise the role trust policy length quota (up to 8,192)"#,
     explanation: r#"IAM limits a role trust policy to 2,048 characters by default; the quota can be raised to at most 8,192 through Service Quotas ("Role trust policy length"). IAM does not count whitespace, so oidc-doctor counts every character of the document except whitespace. Over the quota, CreateRole/UpdateAssumeRolePolicy fail and the change never reaches the role — often discovered only when a pipeline adds one more project or branch to the `gitlab.com:sub` list. Listing several subjects as values of one key (they are ORed) or one `StringLike` pattern per namespace is far more compact than one statement per project."#,
     bad: r#"{"Version": "2012-10-17", "Statement": [ …40 statements, one per project… ]}"#,
