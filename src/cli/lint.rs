@@ -1,13 +1,15 @@
 //! `oidc-doctor lint`.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
 
 use super::input::read_capped;
 use super::{Cli, CliError, Format, print, use_color};
-use crate::finding::{Severity, Summary};
-use crate::lint::{LintReport, lint_bytes, lint_paths};
+use crate::config::Config;
+use crate::finding::{Finding, Severity, Summary};
+use crate::lint::{LintOptions, LintReport, lint_bytes_with, lint_paths_with};
 use crate::report;
 
 #[derive(Debug, Args)]
@@ -15,20 +17,33 @@ pub struct LintArgs {
     /// Files or directories to lint (directories recursively), or `-` for standard input.
     #[arg(value_name = "PATH", default_value = ".")]
     pub paths: Vec<String>,
+
+    /// The configuration file. Default: the nearest .oidc-doctor.toml in the first
+    /// PATH's directory or one of its parents.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 pub fn run(args: &LintArgs, cli: &Cli) -> Result<ExitCode, CliError> {
+    let config = load_config(args)?;
+    let opts = LintOptions {
+        config: config.as_ref(),
+    };
     let (stdin, paths): (Vec<&String>, Vec<&String>) = args.paths.iter().partition(|p| *p == "-");
-    let mut lint =
-        lint_paths(&paths.into_iter().cloned().collect::<Vec<_>>()).map_err(CliError::new)?;
+    let mut lint = lint_paths_with(&paths.into_iter().cloned().collect::<Vec<_>>(), opts)
+        .map_err(CliError::new)?;
     if !stdin.is_empty() {
         let bytes = read_capped("-")?;
-        lint_bytes("<stdin>", bytes, true, &mut lint);
+        lint_bytes_with("<stdin>", bytes, true, &mut lint, opts);
     }
     for note in &lint.notes {
         eprintln!("note: {note}");
     }
-    let findings: Vec<crate::finding::Finding> = lint.findings().into_iter().cloned().collect();
+
+    let mut findings: Vec<Finding> = lint.findings().into_iter().cloned().collect();
+    if let Some(c) = &config {
+        findings = c.apply(findings);
+    }
     match cli.format {
         Format::Human => print(&human(&lint, &findings, use_color())),
         Format::Json => print(&report::json::lint(&findings, lint.files.len())),
@@ -41,7 +56,25 @@ pub fn run(args: &LintArgs, cli: &Cli) -> Result<ExitCode, CliError> {
     })
 }
 
-fn human(lint: &LintReport, findings: &[crate::finding::Finding], color: bool) -> String {
+/// `--config FILE`, else the nearest `.oidc-doctor.toml` above the first path
+/// (the working directory for standard input).
+fn load_config(args: &LintArgs) -> Result<Option<Config>, CliError> {
+    match &args.config {
+        Some(file) => Config::load(file).map(Some),
+        None => {
+            let start = args
+                .paths
+                .iter()
+                .find(|p| *p != "-")
+                .map(String::as_str)
+                .unwrap_or(".");
+            Config::discover(Path::new(start))
+        }
+    }
+    .map_err(CliError::new)
+}
+
+fn human(lint: &LintReport, findings: &[Finding], color: bool) -> String {
     let style = report::human::Style { color };
     let mut out = String::new();
     for f in findings {

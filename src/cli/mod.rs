@@ -72,7 +72,12 @@ Examples:
   # From a pipe:
   terraform output -raw trust_policy | oidc-doctor lint -
 
-Exit status: 0 nothing at or above --fail-on (default: error), 1 findings, 2 usage error.";
+  # An explicit configuration file (default: the nearest .oidc-doctor.toml
+  # in the first PATH's directory or above):
+  oidc-doctor lint infra/ --config ci/oidc-doctor.toml
+
+Exit status: 0 nothing at or above --fail-on (default: error), 1 findings, 2 usage error
+or invalid configuration.";
 
 const SIMULATE_EXAMPLES: &str = "\
 Examples:
