@@ -114,6 +114,15 @@ fn severities_are_overridden_and_off_drops_a_rule() {
     assert_eq!(v["summary"]["warnings"], 2);
     let (code, _, _) = lint(dir.path(), &["infra", "--fail-on", "warning"]);
     assert_eq!(code, 1);
+
+    // The override reaches SARIF's level and GitLab's severity as well.
+    let out = oidc_doctor()
+        .current_dir(dir.path())
+        .args(["lint", "infra", "--format", "gitlab"])
+        .output()
+        .unwrap();
+    let gl: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(gl[0]["severity"], "minor");
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! `oidc-doctor lint`.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -7,8 +8,11 @@ use clap::Args;
 
 use super::input::read_capped;
 use super::{Cli, CliError, Format, print, use_color};
+use crate::baseline::Baseline;
 use crate::config::Config;
 use crate::finding::{Finding, Severity, Summary};
+use crate::fingerprint::{ProjectRoot, fingerprint};
+use crate::json::SourceText;
 use crate::lint::{LintOptions, LintReport, lint_bytes_with, lint_paths_with};
 use crate::report;
 
@@ -22,6 +26,17 @@ pub struct LintArgs {
     /// PATH's directory or one of its parents.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Report only findings that are not recorded in this baseline file (see
+    /// --write-baseline). Findings are matched by fingerprint, which ignores line
+    /// numbers: edits elsewhere in a file do not bring a recorded finding back.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record every finding of this run in the --baseline FILE (overwriting it)
+    /// instead of reporting them; exits 0.
+    #[arg(long, requires = "baseline")]
+    pub write_baseline: bool,
 }
 
 pub fn run(args: &LintArgs, cli: &Cli) -> Result<ExitCode, CliError> {
@@ -40,13 +55,55 @@ pub fn run(args: &LintArgs, cli: &Cli) -> Result<ExitCode, CliError> {
         eprintln!("note: {note}");
     }
 
-    let mut findings: Vec<Finding> = lint.findings().into_iter().cloned().collect();
+    // Fingerprints are taken over every finding, before configuration drops any,
+    // so that turning a rule off does not renumber the others.
+    let sources: HashMap<&str, &SourceText> = lint
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), &f.source))
+        .collect();
+    let root = ProjectRoot::from_env();
+    let raw: Vec<Finding> = lint.findings().into_iter().cloned().collect();
+    let mut items = fingerprint(raw, &root, |p| sources.get(p).copied());
     if let Some(c) = &config {
-        findings = c.apply(findings);
+        items = items
+            .into_iter()
+            .filter_map(|mut i| {
+                i.finding = c.adjust(i.finding)?;
+                Some(i)
+            })
+            .collect();
     }
+
+    if let Some(path) = &args.baseline {
+        if args.write_baseline {
+            Baseline::of(&items).write(path).map_err(CliError::new)?;
+            eprintln!(
+                "wrote baseline {}: {} finding{} recorded",
+                path.display(),
+                items.len(),
+                if items.len() == 1 { "" } else { "s" }
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        let known = Baseline::load(path)
+            .map_err(CliError::new)?
+            .filter(&mut items);
+        if known > 0 && cli.format == Format::Human {
+            eprintln!(
+                "note: {known} finding{} recorded in baseline {} not shown",
+                if known == 1 { "" } else { "s" },
+                path.display()
+            );
+        }
+    }
+
+    let findings: Vec<Finding> = items.iter().map(|i| i.finding.clone()).collect();
     match cli.format {
         Format::Human => print(&human(&lint, &findings, use_color())),
         Format::Json => print(&report::json::lint(&findings, lint.files.len())),
+        Format::Sarif => print(&report::sarif::lint(&items, &root)),
+        Format::Gitlab => print(&report::gitlab::lint(&items)),
     }
     let level = cli.fail_on.unwrap_or(Severity::Error);
     Ok(if findings.iter().any(|f| f.severity >= level) {

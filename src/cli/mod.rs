@@ -29,6 +29,35 @@ impl CliError {
 pub enum Format {
     Human,
     Json,
+    /// SARIF 2.1.0 (`lint` only).
+    Sarif,
+    /// GitLab Code Quality report (`lint` only).
+    Gitlab,
+}
+
+impl Format {
+    fn name(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Gitlab => "gitlab",
+        }
+    }
+}
+
+/// `--format` values a command does not produce are usage errors (exit 2): SARIF
+/// and Code Quality carry file findings, which only `lint` reports.
+fn require_format(cli: &Cli, command: &str, supported: &[Format]) -> Result<(), CliError> {
+    if supported.contains(&cli.format) {
+        return Ok(());
+    }
+    let names: Vec<&str> = supported.iter().map(|f| f.name()).collect();
+    Err(CliError::new(format!(
+        "`{command}` does not support --format {}; use {}",
+        cli.format.name(),
+        names.join(" or ")
+    )))
 }
 
 #[derive(Debug, Parser)]
@@ -42,7 +71,7 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 
-    /// Output format.
+    /// Output format (sarif and gitlab: `lint` only).
     #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
@@ -71,6 +100,14 @@ Examples:
 
   # From a pipe:
   terraform output -raw trust_policy | oidc-doctor lint -
+
+  # GitLab Code Quality report (paths relative to $CI_PROJECT_DIR), or SARIF:
+  oidc-doctor lint --format gitlab > gl-code-quality-report.json
+  oidc-doctor lint infra/ --format sarif > oidc-doctor.sarif
+
+  # Accept today's findings, then fail only on new ones:
+  oidc-doctor lint infra/ --baseline .oidc-doctor-baseline.json --write-baseline
+  oidc-doctor lint infra/ --baseline .oidc-doctor-baseline.json
 
   # An explicit configuration file (default: the nearest .oidc-doctor.toml
   # in the first PATH's directory or above):
