@@ -322,5 +322,9 @@ fn commands_without_file_findings_refuse_sarif_and_gitlab() {
             format!("error: `simulate` does not support --format {format}; use human or json")
         );
         assert!(out.stdout.is_empty());
+        oidc_doctor()
+            .args(["rules", "--format", format])
+            .assert()
+            .code(2);
     }
 }

@@ -2,6 +2,7 @@
 
 mod input;
 mod lint;
+mod rules;
 mod simulate;
 
 use std::io::{IsTerminal, Write};
@@ -88,6 +89,9 @@ pub enum Command {
     /// Evaluate a trust policy against token claims: decision, per-condition trace, predicted AWS error.
     #[command(after_help = SIMULATE_EXAMPLES)]
     Simulate(simulate::SimulateArgs),
+    /// List the rules, or print one rule's documentation.
+    #[command(after_help = RULES_EXAMPLES)]
+    Rules(rules::RulesArgs),
 }
 
 const LINT_EXAMPLES: &str = "\
@@ -133,12 +137,29 @@ Examples:
 
 Exit status: 0 allowed, 1 denied or indeterminate, 2 usage error.";
 
+const RULES_EXAMPLES: &str = "\
+Examples:
+  # Every rule: name, category, default severity, summary:
+  oidc-doctor rules
+
+  # One rule's documentation (explanation, bad and good example, fix):
+  oidc-doctor rules wrong-action
+
+  # The catalogue for tools:
+  oidc-doctor rules --format json
+
+  # Regenerate docs/rules/*.md after changing a rule's declaration:
+  cargo run -- rules --write-docs docs/rules
+
+Exit status: 0, or 2 for an unknown rule name (the nearest name is suggested).";
+
 /// Parses the command line, runs the command, and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Lint(args) => lint::run(args, &cli),
         Command::Simulate(args) => simulate::run(args, &cli),
+        Command::Rules(args) => rules::run(args, &cli),
     };
     match result {
         Ok(code) => code,
