@@ -251,3 +251,19 @@ fn a_scope_is_accepted() {
     assert_eq!(code, 1);
     assert_eq!(findings.len(), 3);
 }
+
+#[test]
+fn the_readme_configuration_example_is_valid() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let blocks: Vec<&str> = readme
+        .split("```toml\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .collect();
+    assert!(!blocks.is_empty(), "README shows a configuration");
+    for b in blocks {
+        let c = oidc_doctor::config::Config::parse(b, Path::new("README.md"))
+            .unwrap_or_else(|e| panic!("{e}\n{b}"));
+        assert!(c.scope.is_some() && !c.ignores.is_empty());
+    }
+}
