@@ -4,10 +4,15 @@
 //! Layout: [`json`] (strict JSON with spans), [`policy`] (the policy model),
 //! [`iam`] (the evaluation engine, pure), [`token`] (JWT decoding), [`gitlab`]
 //! (GitLab's `sub` grammar), [`rules`] (rule identities), [`finding`],
-//! [`simulate`] (the use case), [`report`] (renderers), [`cli`] (the commands).
+//! [`simulate`] (the use case), [`report`] (renderers), [`cli`] (the commands),
+//! [`config`] (`.oidc-doctor.toml`), [`fingerprint`] and [`baseline`] (stable
+//! finding identities and accepted findings).
 
+pub mod baseline;
 pub mod cli;
+pub mod config;
 pub mod finding;
+pub mod fingerprint;
 pub mod gitlab;
 pub mod iam;
 pub mod json;

@@ -2,6 +2,7 @@
 
 mod input;
 mod lint;
+mod rules;
 mod simulate;
 
 use std::io::{IsTerminal, Write};
@@ -29,6 +30,35 @@ impl CliError {
 pub enum Format {
     Human,
     Json,
+    /// SARIF 2.1.0 (`lint` only).
+    Sarif,
+    /// GitLab Code Quality report (`lint` only).
+    Gitlab,
+}
+
+impl Format {
+    fn name(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Gitlab => "gitlab",
+        }
+    }
+}
+
+/// `--format` values a command does not produce are usage errors (exit 2): SARIF
+/// and Code Quality carry file findings, which only `lint` reports.
+fn require_format(cli: &Cli, command: &str, supported: &[Format]) -> Result<(), CliError> {
+    if supported.contains(&cli.format) {
+        return Ok(());
+    }
+    let names: Vec<&str> = supported.iter().map(|f| f.name()).collect();
+    Err(CliError::new(format!(
+        "`{command}` does not support --format {}; use {}",
+        cli.format.name(),
+        names.join(" or ")
+    )))
 }
 
 #[derive(Debug, Parser)]
@@ -42,7 +72,7 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 
-    /// Output format.
+    /// Output format (sarif and gitlab: `lint` only).
     #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
@@ -59,6 +89,9 @@ pub enum Command {
     /// Evaluate a trust policy against token claims: decision, per-condition trace, predicted AWS error.
     #[command(after_help = SIMULATE_EXAMPLES)]
     Simulate(simulate::SimulateArgs),
+    /// List the rules, or print one rule's documentation.
+    #[command(after_help = RULES_EXAMPLES)]
+    Rules(rules::RulesArgs),
 }
 
 const LINT_EXAMPLES: &str = "\
@@ -72,7 +105,20 @@ Examples:
   # From a pipe:
   terraform output -raw trust_policy | oidc-doctor lint -
 
-Exit status: 0 nothing at or above --fail-on (default: error), 1 findings, 2 usage error.";
+  # GitLab Code Quality report (paths relative to $CI_PROJECT_DIR), or SARIF:
+  oidc-doctor lint --format gitlab > gl-code-quality-report.json
+  oidc-doctor lint infra/ --format sarif > oidc-doctor.sarif
+
+  # Accept today's findings, then fail only on new ones:
+  oidc-doctor lint infra/ --baseline .oidc-doctor-baseline.json --write-baseline
+  oidc-doctor lint infra/ --baseline .oidc-doctor-baseline.json
+
+  # An explicit configuration file (default: the nearest .oidc-doctor.toml
+  # in the first PATH's directory or above):
+  oidc-doctor lint infra/ --config ci/oidc-doctor.toml
+
+Exit status: 0 nothing at or above --fail-on (default: error), 1 findings, 2 usage error
+or invalid configuration.";
 
 const SIMULATE_EXAMPLES: &str = "\
 Examples:
@@ -91,12 +137,29 @@ Examples:
 
 Exit status: 0 allowed, 1 denied or indeterminate, 2 usage error.";
 
+const RULES_EXAMPLES: &str = "\
+Examples:
+  # Every rule: name, category, default severity, summary:
+  oidc-doctor rules
+
+  # One rule's documentation (explanation, bad and good example, fix):
+  oidc-doctor rules wrong-action
+
+  # The catalogue for tools:
+  oidc-doctor rules --format json
+
+  # Regenerate docs/rules/*.md after changing a rule's declaration:
+  cargo run -- rules --write-docs docs/rules
+
+Exit status: 0, or 2 for an unknown rule name (the nearest name is suggested).";
+
 /// Parses the command line, runs the command, and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Lint(args) => lint::run(args, &cli),
         Command::Simulate(args) => simulate::run(args, &cli),
+        Command::Rules(args) => rules::run(args, &cli),
     };
     match result {
         Ok(code) => code,

@@ -48,6 +48,7 @@ pub struct SimulateArgs {
 }
 
 pub fn run(args: &SimulateArgs, cli: &Cli) -> Result<ExitCode, CliError> {
+    super::require_format(cli, "simulate", &[Format::Human, Format::Json])?;
     let policy = read_policy(&args.policy)?;
     let overrides = args
         .claims
@@ -109,7 +110,8 @@ pub fn run(args: &SimulateArgs, cli: &Cli) -> Result<ExitCode, CliError> {
             &report,
             report::human::Style { color: use_color() },
         )),
-        Format::Json => print(&report::json::simulate(&report)),
+        // Rejected by `require_format` above.
+        Format::Json | Format::Sarif | Format::Gitlab => print(&report::json::simulate(&report)),
     }
     let failed_findings = cli
         .fail_on

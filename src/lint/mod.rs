@@ -7,6 +7,7 @@
 
 use std::path::Path;
 
+use crate::config::Config;
 use crate::finding::{Finding, Location};
 use crate::json::{self, SourceText, Span, Value};
 use crate::policy::from_json::from_node;
@@ -48,9 +49,27 @@ fn sort_key(f: &Finding) -> (String, usize, usize, &'static str, String) {
     }
 }
 
+/// What a lint run is told besides the paths.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LintOptions<'a> {
+    /// `.oidc-doctor.toml`: `[files]` filters directory walks, `[scope]` reaches the
+    /// rules. (Severities and `[[ignore]]` apply to the findings afterwards.)
+    pub config: Option<&'a Config>,
+}
+
 /// Lints one text. `explicit`: the user named this file, so a file that is not a
 /// policy is worth a note. `Err` (a note) when the text is not a policy.
 pub fn lint_text(path: &str, text: String, explicit: bool) -> Result<LintedFile, String> {
+    lint_text_with(path, text, explicit, LintOptions::default())
+}
+
+/// [`lint_text`] with options.
+pub fn lint_text_with(
+    path: &str,
+    text: String,
+    explicit: bool,
+    opts: LintOptions<'_>,
+) -> Result<LintedFile, String> {
     let source = SourceText::new(text);
     let findings = match json::parse(source.text()) {
         Ok(root) => {
@@ -60,7 +79,10 @@ pub fn lint_text(path: &str, text: String, explicit: bool) -> Result<LintedFile,
                 ));
             }
             match from_node(&root) {
-                Ok(policy) => rules::check_policy(&PolicyContext::new(path, &source, &policy)),
+                Ok(policy) => rules::check_policy(
+                    &PolicyContext::new(path, &source, &policy)
+                        .with_scope(opts.config.and_then(|c| c.scope.as_ref())),
+                ),
                 Err(e) => vec![invalid_json(path, &source, e.span, e.message)],
             }
         }
@@ -113,7 +135,13 @@ fn is_candidate(path: &Path) -> bool {
 }
 
 /// Reads a file (at most [`MAX_FILE_BYTES`]); invalid UTF-8 becomes a finding.
-fn read(path: &Path, display: &str, explicit: bool, report: &mut LintReport) -> Result<(), String> {
+fn read(
+    path: &Path,
+    display: &str,
+    explicit: bool,
+    report: &mut LintReport,
+    opts: LintOptions<'_>,
+) -> Result<(), String> {
     use std::io::Read;
     let mut buf = Vec::new();
     std::fs::File::open(path)
@@ -130,14 +158,25 @@ fn read(path: &Path, display: &str, explicit: bool, report: &mut LintReport) -> 
         report.notes.push(note);
         return Ok(());
     }
-    lint_bytes(display, buf, explicit, report);
+    lint_bytes_with(display, buf, explicit, report, opts);
     Ok(())
 }
 
 /// Lints bytes read from somewhere (a file, stdin).
 pub fn lint_bytes(display: &str, bytes: Vec<u8>, explicit: bool, report: &mut LintReport) {
+    lint_bytes_with(display, bytes, explicit, report, LintOptions::default());
+}
+
+/// [`lint_bytes`] with options.
+pub fn lint_bytes_with(
+    display: &str,
+    bytes: Vec<u8>,
+    explicit: bool,
+    report: &mut LintReport,
+    opts: LintOptions<'_>,
+) {
     match String::from_utf8(bytes) {
-        Ok(text) => match lint_text(display, text, explicit) {
+        Ok(text) => match lint_text_with(display, text, explicit, opts) {
             Ok(file) => report.files.push(file),
             Err(note) if explicit => report.notes.push(note),
             Err(_) => {}
@@ -169,25 +208,34 @@ pub fn lint_bytes(display: &str, bytes: Vec<u8>, explicit: bool, report: &mut Li
 /// recursively (hidden and git-ignored files skipped) for `.json` files.
 /// `Err` is an unreadable path named on the command line (exit 2).
 pub fn lint_paths(paths: &[String]) -> Result<LintReport, String> {
+    lint_paths_with(paths, LintOptions::default())
+}
+
+/// [`lint_paths`] with options: `[files]` of the configuration filters what a
+/// directory walk finds (files named on the command line are always read).
+pub fn lint_paths_with(paths: &[String], opts: LintOptions<'_>) -> Result<LintReport, String> {
     let mut report = LintReport::default();
     for p in paths {
         let path = Path::new(p);
         let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {p}: {e}"))?;
         if meta.is_file() {
-            read(path, p, true, &mut report)?;
+            read(path, p, true, &mut report, opts)?;
             continue;
         }
         let mut found: Vec<std::path::PathBuf> = Vec::new();
         for entry in ignore::WalkBuilder::new(path).build() {
             let entry = entry.map_err(|e| format!("cannot walk {p}: {e}"))?;
-            if entry.file_type().is_some_and(|t| t.is_file()) && is_candidate(entry.path()) {
+            if entry.file_type().is_some_and(|t| t.is_file())
+                && is_candidate(entry.path())
+                && opts.config.is_none_or(|c| c.wants_file(entry.path()))
+            {
                 found.push(entry.into_path());
             }
         }
         found.sort();
         for f in found {
             let display = f.to_string_lossy().into_owned();
-            if let Err(note) = read(&f, &display, false, &mut report) {
+            if let Err(note) = read(&f, &display, false, &mut report, opts) {
                 report.notes.push(note);
             }
         }

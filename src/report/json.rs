@@ -151,3 +151,56 @@ pub fn simulate(report: &SimulateReport) -> String {
     // Serialising these plain structs cannot fail.
     serde_json::to_string_pretty(&out).unwrap_or_default()
 }
+
+/// `rules --format json`: the standard envelope plus the rules.
+#[derive(Debug, Serialize)]
+pub struct RulesOutput<'a> {
+    #[serde(flatten)]
+    pub base: Output<'a>,
+    pub rules: Vec<WireRule>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WireRule {
+    pub name: &'static str,
+    pub category: crate::finding::Category,
+    pub severity: crate::finding::Severity,
+    pub summary: &'static str,
+    pub aws_error: Option<&'static str>,
+    pub fix: &'static str,
+    pub explanation: &'static str,
+    pub bad: &'static str,
+    pub good: &'static str,
+    pub doc_url: String,
+}
+
+pub fn rules(list: &[&'static crate::rules::RuleMeta]) -> String {
+    let out = RulesOutput {
+        base: Output {
+            schema_version: 1,
+            tool: Tool::current(),
+            command: "rules",
+            findings: &[],
+            summary: Summary::default(),
+            verdict: None,
+            trace: None,
+            checks: None,
+        },
+        rules: list
+            .iter()
+            .map(|r| WireRule {
+                name: r.name,
+                category: r.category,
+                severity: r.severity,
+                summary: r.summary,
+                aws_error: r.aws_error,
+                fix: r.fix,
+                explanation: r.explanation,
+                bad: r.bad,
+                good: r.good,
+                doc_url: super::rule_doc::doc_url(r.name),
+            })
+            .collect(),
+    };
+    serde_json::to_string_pretty(&out).unwrap_or_default()
+}

@@ -1,4 +1,8 @@
-//! Renderers: human (annotated snippets) and JSON (the versioned wire format).
+//! Renderers: human (annotated snippets), JSON (the versioned wire format), SARIF
+//! and GitLab Code Quality, and rule documentation pages.
 
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod rule_doc;
+pub mod sarif;

@@ -163,6 +163,9 @@ pub struct PolicyContext<'a> {
     pub resource: Option<&'a str>,
     /// Every Federated principal, in statement order.
     pub federated: Vec<FederatedPrincipal<'a>>,
+    /// The intended issuer, projects and refs from `.oidc-doctor.toml` `[scope]`,
+    /// when configured.
+    pub scope: Option<&'a crate::config::Scope>,
 }
 
 impl<'a> PolicyContext<'a> {
@@ -187,7 +190,14 @@ impl<'a> PolicyContext<'a> {
             policy,
             resource: None,
             federated,
+            scope: None,
         }
+    }
+
+    /// The configured scope, for rules that judge breadth against intent.
+    pub fn with_scope(mut self, scope: Option<&'a crate::config::Scope>) -> Self {
+        self.scope = scope;
+        self
     }
 
     pub fn location(&self, span: Span, pointer: &str) -> Location {

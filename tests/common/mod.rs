@@ -13,13 +13,15 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The binary, run from the crate root, with no ambient token, role or colour.
+/// The binary, run from the crate root, with no ambient token, role, CI project
+/// directory or colour.
 pub fn oidc_doctor() -> Command {
     let mut cmd = Command::cargo_bin("oidc-doctor").expect("binary builds");
     cmd.current_dir(root())
         .env_remove("GITLAB_OIDC_TOKEN")
         .env_remove("AWS_WEB_IDENTITY_TOKEN_FILE")
         .env_remove("AWS_ROLE_ARN")
+        .env_remove("CI_PROJECT_DIR")
         .env("NO_COLOR", "1");
     cmd
 }

@@ -1,0 +1,151 @@
+//! Stable finding fingerprints, for GitLab Code Quality, SARIF `partialFingerprints`
+//! and `--baseline`.
+//!
+//! A fingerprint must survive edits that do not touch the finding — above all lines
+//! inserted above it — and must differ between two findings of one run. So it hashes
+//! what identifies the problem, never its line or column:
+//!
+//! ```text
+//! sha256("oidc-doctor/v1" \0 rule \0 project path \0 JSON pointer \0 offending text \0 occurrence)
+//! ```
+//!
+//! - *project path*: the file's path relative to `$CI_PROJECT_DIR` when that is set,
+//!   else to the working directory, with `/` separators (so `./infra/a.json`,
+//!   `infra/a.json` and its absolute path agree);
+//! - *offending text*: the source text of the finding's span with runs of whitespace
+//!   collapsed (re-indenting does not change it); the message when there is no span;
+//! - *occurrence*: 0 for the first finding with the same rule, path, pointer and
+//!   text in document order, 1 for the next, … (identical findings stay distinct).
+//!
+//! The result is 32 lowercase hex digits (128 bits).
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::config::{absolute, normalize, slash_path};
+use crate::finding::Finding;
+use crate::json::SourceText;
+
+/// A finding ready for the machine formats: its fingerprint and its path relative
+/// to the project.
+#[derive(Debug, Clone)]
+pub struct Fingerprinted {
+    pub finding: Finding,
+    pub fingerprint: String,
+    /// The location's path relative to the project root; `None` without a location.
+    pub project_path: Option<String>,
+    /// The text of the finding's span, as written.
+    pub snippet: Option<String>,
+}
+
+/// Where paths are made relative to: `$CI_PROJECT_DIR` when set, else the working
+/// directory.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectRoot {
+    pub root: Option<PathBuf>,
+}
+
+impl ProjectRoot {
+    /// From the environment, as a CI job sees it.
+    pub fn from_env() -> ProjectRoot {
+        let root = std::env::var_os("CI_PROJECT_DIR")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::env::current_dir().ok());
+        ProjectRoot {
+            root: root.map(|r| normalize(&absolute(&r))),
+        }
+    }
+
+    /// `path` relative to the root with `/` separators, or as given (normalised)
+    /// when it lies elsewhere. `<stdin>` stays `<stdin>`.
+    pub fn relative(&self, path: &str) -> String {
+        if path.starts_with('<') {
+            return path.to_string();
+        }
+        let p = Path::new(path);
+        if let Some(root) = &self.root {
+            let abs = normalize(&absolute(p));
+            if let Ok(rel) = abs.strip_prefix(root) {
+                return slash_path(rel);
+            }
+        }
+        if p.is_absolute() {
+            normalize(p).to_string_lossy().replace('\\', "/")
+        } else {
+            slash_path(&normalize(p))
+        }
+    }
+}
+
+/// Fingerprints findings (in the order given: document order). `source_of` returns
+/// the linted file's text for a path.
+pub fn fingerprint<'s>(
+    findings: Vec<Finding>,
+    root: &ProjectRoot,
+    source_of: impl Fn(&str) -> Option<&'s SourceText>,
+) -> Vec<Fingerprinted> {
+    let mut seen: std::collections::HashMap<[u8; 32], usize> = std::collections::HashMap::new();
+    findings
+        .into_iter()
+        .map(|finding| {
+            let project_path = finding.location.as_ref().map(|l| root.relative(&l.path));
+            let snippet = finding.location.as_ref().and_then(|l| {
+                let span = l.span?;
+                let text = source_of(&l.path)?.text();
+                text.get(span.start..span.end.max(span.start))
+                    .map(str::to_string)
+            });
+            let pointer = finding
+                .location
+                .as_ref()
+                .and_then(|l| l.pointer.as_deref())
+                .unwrap_or("");
+            let identity = match &snippet {
+                Some(s) => s.split_whitespace().collect::<Vec<_>>().join(" "),
+                None => finding.message.clone(),
+            };
+            let mut h = Sha256::new();
+            for part in [
+                "oidc-doctor/v1",
+                finding.rule,
+                project_path.as_deref().unwrap_or(""),
+                pointer,
+                &identity,
+            ] {
+                h.update(part.as_bytes());
+                h.update([0]);
+            }
+            let key: [u8; 32] = h.clone().finalize().into();
+            let n = seen.entry(key).or_insert(0);
+            h.update(n.to_string().as_bytes());
+            *n += 1;
+            let digest = h.finalize();
+            let fingerprint = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+            Fingerprinted {
+                finding,
+                fingerprint,
+                project_path,
+                snippet,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_made_relative_to_the_root() {
+        let r = ProjectRoot {
+            root: Some(PathBuf::from("/builds/g/p")),
+        };
+        assert_eq!(r.relative("/builds/g/p/infra/a.json"), "infra/a.json");
+        assert_eq!(r.relative("/elsewhere/a.json"), "/elsewhere/a.json");
+        assert_eq!(r.relative("<stdin>"), "<stdin>");
+        let none = ProjectRoot { root: None };
+        assert_eq!(none.relative("./infra//a.json"), "infra/a.json");
+    }
+}
