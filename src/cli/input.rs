@@ -8,9 +8,7 @@ use serde_json::Value;
 use super::CliError;
 use crate::simulate::PolicySource;
 
-/// Largest policy/IaC file read. IAM's own limit for a trust policy is 8,192
-/// characters; Terraform and CloudFormation files are bigger, but not this big.
-pub const MAX_FILE_BYTES: u64 = 4 << 20;
+pub use crate::lint::MAX_FILE_BYTES;
 
 /// Reads a file (or stdin for `-`) of at most [`MAX_FILE_BYTES`].
 pub fn read_capped(path: &str) -> Result<Vec<u8>, CliError> {

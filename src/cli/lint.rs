@@ -134,12 +134,16 @@ fn load_config(args: &LintArgs) -> Result<Option<Config>, CliError> {
 fn human(lint: &LintReport, findings: &[Finding], color: bool) -> String {
     let style = report::human::Style { color };
     let mut out = String::new();
+    let sources: std::collections::HashMap<&str, &crate::json::SourceText> = lint
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), &f.source))
+        .collect();
     for f in findings {
         let source = f
             .location
             .as_ref()
-            .and_then(|l| lint.files.iter().find(|file| file.path == l.path))
-            .map(|file| &file.source);
+            .and_then(|l| sources.get(l.path.as_str()).copied());
         out.push_str(&report::human::finding(f, source, style));
         out.push('\n');
     }

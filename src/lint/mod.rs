@@ -37,7 +37,7 @@ impl LintReport {
     /// All findings, ordered by path, position and rule.
     pub fn findings(&self) -> Vec<&Finding> {
         let mut all: Vec<&Finding> = self.files.iter().flat_map(|f| f.findings.iter()).collect();
-        all.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+        all.sort_by_cached_key(|f| sort_key(f));
         all
     }
 }
