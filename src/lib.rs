@@ -16,4 +16,5 @@ pub mod policy;
 pub mod report;
 pub mod rules;
 pub mod simulate;
+pub mod subjects;
 pub mod token;
