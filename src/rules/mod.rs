@@ -24,6 +24,17 @@ mod unknown_condition_operator;
 mod unknown_policy_element;
 mod wrong_action;
 
+// Subject analysis rules (src/subjects).
+mod contradictory_conditions;
+mod merge_request_pipelines_admitted;
+mod missing_sub_condition;
+mod negated_operator_only;
+mod path_based_identity;
+mod sub_never_matches;
+mod sub_wildcard_crosses_namespace;
+mod sub_wildcard_too_broad;
+mod unprotected_refs_admitted;
+
 /// The exact error STS returns when the trust policy does not admit the request.
 pub const ACCESS_DENIED: &str =
     "AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity";
@@ -73,6 +84,16 @@ pub static ALL: &[&RuleMeta] = &[
     &issuer_provider_mismatch::META,
     &sub_not_admitted::META,
     &claim_not_admitted::META,
+    // Subject analysis rules.
+    &sub_never_matches::META,
+    &contradictory_conditions::META,
+    &missing_sub_condition::META,
+    &negated_operator_only::META,
+    &sub_wildcard_crosses_namespace::META,
+    &sub_wildcard_too_broad::META,
+    &path_based_identity::META,
+    &unprotected_refs_admitted::META,
+    &merge_request_pipelines_admitted::META,
 ];
 
 /// The checks `lint` runs on each policy, in a fixed order.
@@ -82,6 +103,16 @@ pub static POLICY_RULES: &[&dyn Rule] = &[
     &unknown_condition_operator::UnknownConditionOperator,
     &null_with_if_exists::NullWithIfExists,
     &wrong_action::WrongAction,
+    // Subject analysis rules.
+    &sub_never_matches::SubNeverMatches,
+    &contradictory_conditions::ContradictoryConditions,
+    &missing_sub_condition::MissingSubCondition,
+    &negated_operator_only::NegatedOperatorOnly,
+    &sub_wildcard_crosses_namespace::SubWildcardCrossesNamespace,
+    &sub_wildcard_too_broad::SubWildcardTooBroad,
+    &path_based_identity::PathBasedIdentity,
+    &unprotected_refs_admitted::UnprotectedRefsAdmitted,
+    &merge_request_pipelines_admitted::MergeRequestPipelinesAdmitted,
 ];
 
 // Short names for the rules other modules report directly.

@@ -666,25 +666,30 @@ fn breadth_of(
     };
 
     // A project outside the owner's namespaces.
+    let outsider = format!("project_path:{}/", probe::OUTSIDER_GROUP);
     if !a.project_pin && !a.namespace_pin {
         let outside = |c: &Candidate| match (&c.path, &c.project_id) {
             (Some(path), _) => !owner.contains_path(path),
             (None, Some(id)) => !owner.contains_id(id),
             _ => false,
         };
-        if let Some(c) =
-            first_admitted(&outside, &["-evil/", probe::OUTSIDER_GROUP], Realm::Outside)
-        {
+        if let Some(c) = first_admitted(&outside, &[&outsider, "-evil/"], Realm::Outside) {
             let why = match (&c.path, &c.project_id) {
                 (Some(path), _) => {
                     let top = path.split('/').next().unwrap_or(path);
-                    format!(
-                        "`{top}` is a different top-level namespace than {}; whoever registers it on {host} can assume the role",
-                        owner.describe()
-                    )
+                    if top == probe::OUTSIDER_GROUP || owner.groups.is_empty() {
+                        format!(
+                            "a project in any namespace — e.g. `{top}`, which anyone can register on {host}"
+                        )
+                    } else {
+                        format!(
+                            "`{top}` is another top-level namespace, not {}, and anyone can register it on {host}",
+                            owner.describe()
+                        )
+                    }
                 }
                 (None, Some(id)) => format!(
-                    "project ID {id} is not a project this policy names: the pattern admits any project's ID"
+                    "project ID {id} is not a project this policy names: the pattern admits other projects' IDs"
                 ),
                 _ => String::new(),
             };
@@ -708,19 +713,23 @@ fn breadth_of(
     if project_wild && !a.project_pin && !scoped_projects {
         let other = |c: &Candidate| {
             c.path.as_deref().is_some_and(|path| {
-                owner.contains_path(path)
+                (owner.contains_path(path) || a.namespace_pin)
                     && !owner.projects.iter().any(|x| x.eq_ignore_ascii_case(path))
             })
         };
         if let Some(c) = first_admitted(&other, &["-sandbox", "other-project"], Realm::Inside) {
             let path = c.path.as_deref().unwrap_or_default();
+            let why = if a.namespace_pin && !owner.contains_path(path) {
+                format!(
+                    "another project in the pinned namespace ({path}): the pattern admits them all"
+                )
+            } else {
+                format!("another project, {path}: the pattern admits {}", a.projects)
+            };
             out.push(Breadth {
                 kind: BreadthKind::OtherProject,
                 example: c.subject.clone(),
-                why: format!(
-                    "another project, {path}: {} — not one project you deploy from",
-                    a.projects
-                ),
+                why,
             });
         }
     }

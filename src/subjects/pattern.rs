@@ -113,8 +113,10 @@ impl SubPattern {
     /// The project part in plain words.
     pub fn projects(&self) -> String {
         let Some(parts) = &self.parts else {
-            return if self.has_wildcards() {
-                format!("any project whose subject matches `{}`", self.text)
+            return if self.has_wildcards() && self.text.starts_with('*') {
+                "any project".to_string()
+            } else if self.has_wildcards() {
+                format!("projects whose subject matches `{}`", self.text)
             } else {
                 format!("the subject `{}`", self.text)
             };
@@ -294,7 +296,7 @@ mod tests {
             d("project_id:42:ref_type:branch:ref:main"),
             "the project with ID 42 — branches: `main`"
         );
-        assert!(d("*").starts_with("any project whose subject matches `*`"));
+        assert!(d("*").starts_with("any project —"), "{}", d("*"));
     }
 
     #[test]

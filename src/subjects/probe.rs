@@ -150,6 +150,9 @@ pub fn candidates(p: &SubPattern, owner: &Owner) -> Vec<Candidate> {
         push_unique(&mut paths, format!("{g}-evil/x"));
         push_unique(&mut paths, format!("{g}/other-project"));
     }
+    if owner.groups.is_empty() {
+        push_unique(&mut paths, "your-group/other-project".to_string());
+    }
     for x in &owner.projects {
         push_unique(&mut paths, x.clone());
     }
