@@ -36,7 +36,7 @@ impl super::Rule for SubWildcardCrossesNamespace {
             .filter(|a| a.restriction == Restriction::Value)
         {
             let (Some(v), Some(b)) = (
-                a.located,
+                a.location.as_ref(),
                 a.breadth
                     .iter()
                     .find(|b| b.kind == BreadthKind::OutsideNamespace),
@@ -66,8 +66,8 @@ impl super::Rule for SubWildcardCrossesNamespace {
                         },
                         b.why
                     ),
-                    v.span,
-                    &v.pointer,
+                    v.0,
+                    &v.1,
                 )
                 .help(help)
                 .example(b.example.clone()),

@@ -38,7 +38,7 @@ impl super::Rule for SubWildcardTooBroad {
             .iter()
             .filter(|a| a.restriction == Restriction::Value)
         {
-            let Some(v) = a.located else {
+            let Some(v) = a.location.as_ref() else {
                 continue;
             };
             if a.breadth
@@ -82,8 +82,8 @@ impl super::Rule for SubWildcardTooBroad {
                         a.pattern.text,
                         join_and(&aspects),
                     ),
-                    v.span,
-                    &v.pointer,
+                    v.0,
+                    &v.1,
                 )
                 .example(first.example.clone()),
             );

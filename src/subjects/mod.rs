@@ -31,7 +31,8 @@ use crate::iam::evaluate::ASSUME_ROLE_WITH_WEB_IDENTITY;
 use crate::iam::operator::{BaseOperator, Family, Operator, Qualifier};
 use crate::iam::provider::ProviderArn;
 use crate::iam::wildcard::{Pattern, fold_case, matches_ignore_case};
-use crate::policy::{Condition, ConditionValue, Effect, Located, Policy, Principal, Statement};
+use crate::json::Span;
+use crate::policy::{Condition, Effect, Located, Policy, Principal, Statement};
 
 pub use pattern::SubPattern;
 use probe::{Candidate, Prober, Realm};
@@ -50,7 +51,7 @@ pub struct Scope {
 
 /// The result of analysing one policy.
 #[derive(Debug, Clone)]
-pub struct Analysis<'a> {
+pub struct Analysis {
     /// The issuer of the trusted GitLab provider (when all statements agree).
     pub issuer: Option<String>,
     pub provider_arn: Option<String>,
@@ -58,7 +59,7 @@ pub struct Analysis<'a> {
     /// (probed with the engine).
     pub everyone: bool,
     pub everyone_example: Option<String>,
-    pub subjects: Vec<Admitted<'a>>,
+    pub subjects: Vec<Admitted>,
     pub exclusions: Vec<Exclusion>,
     pub owner: Owner,
 }
@@ -76,8 +77,9 @@ pub enum Restriction {
 
 /// One admitted subject pattern.
 #[derive(Debug, Clone)]
-pub struct Admitted<'a> {
+pub struct Admitted {
     pub statement: usize,
+    pub sid: Option<String>,
     pub restriction: Restriction,
     /// The operator as written (`"none"` when no condition restricts sub).
     pub operator: String,
@@ -85,8 +87,8 @@ pub struct Admitted<'a> {
     pub key: String,
     /// The value; `*` for statements without a positive restriction.
     pub pattern: SubPattern,
-    /// Where the value (or, without one, the statement's condition/statement) is.
-    pub located: Option<&'a Located<ConditionValue>>,
+    /// Where the value is written (span and JSON pointer); `None` without a value.
+    pub location: Option<(Span, String)>,
     pub issuer: Option<String>,
     pub gitlab_com: bool,
     pub description: String,
@@ -135,6 +137,7 @@ pub struct Breadth {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Exclusion {
     pub statement: usize,
+    pub sid: Option<String>,
     pub operator: String,
     /// The pattern removed (`not …` for a negated condition, `*` for none).
     pub pattern: String,
@@ -458,7 +461,7 @@ fn owner_of(statements: &[GitLabStatement<'_>], scope: Option<&Scope>) -> Owner 
 
 /// Analyses which subjects `policy` admits. `scope` states the intended projects
 /// and refs; `None` takes the owner's namespaces from the policy itself.
-pub fn analyze<'a>(policy: &'a Policy, scope: Option<&Scope>) -> Analysis<'a> {
+pub fn analyze(policy: &Policy, scope: Option<&Scope>) -> Analysis {
     let allows = gitlab_statements(policy, Effect::Allow, scope);
     let owner = owner_of(&allows, scope);
     let prober = Prober::new(policy);
@@ -487,7 +490,21 @@ pub fn analyze<'a>(policy: &'a Policy, scope: Option<&Scope>) -> Analysis<'a> {
         })
         .collect();
 
-    let everyone_example = allows.iter().find_map(|gs| prober.anyone(gs));
+    // Anyone gets in: a stranger's generic project passes, or some value admits
+    // projects in any namespace (`project_path:*:…`, `project_id:*:…`).
+    let outsider = format!("project_path:{}/", probe::OUTSIDER_GROUP);
+    let everyone_example = allows.iter().find_map(|gs| prober.anyone(gs)).or_else(|| {
+        subjects.iter().find_map(|s: &Admitted| {
+            s.breadth
+                .iter()
+                .find(|b| {
+                    b.kind == BreadthKind::OutsideNamespace
+                        && (b.example.starts_with(&outsider)
+                            || b.example.starts_with("project_id:"))
+                })
+                .map(|b| b.example.clone())
+        })
+    });
     Analysis {
         issuer: same(&issuers).or_else(|| scope.and_then(|s| s.issuer.clone())),
         provider_arn: same(&arns),
@@ -499,12 +516,12 @@ pub fn analyze<'a>(policy: &'a Policy, scope: Option<&Scope>) -> Analysis<'a> {
     }
 }
 
-fn admitted_by<'a>(
-    gs: &GitLabStatement<'a>,
-    policy: &'a Policy,
+fn admitted_by(
+    gs: &GitLabStatement<'_>,
+    policy: &Policy,
     owner: &Owner,
     prober: &Prober<'_>,
-) -> Vec<Admitted<'a>> {
+) -> Vec<Admitted> {
     let s = gs.statement;
     let prefix = gs.prefix();
     let host = prefix.unwrap_or("the instance").to_string();
@@ -525,6 +542,7 @@ fn admitted_by<'a>(
     let namespace_pin = !pinned_values(s, prefix, "namespace_id").is_empty();
     let base = |restriction, operator: String, key: String, pattern: SubPattern| Admitted {
         statement: s.index,
+        sid: s.sid.as_ref().map(|x| x.value.clone()),
         restriction,
         operator,
         key,
@@ -533,7 +551,7 @@ fn admitted_by<'a>(
         ref_types: pattern.ref_types(),
         refs: pattern.refs(),
         pattern,
-        located: None,
+        location: None,
         issuer: gs.provider.as_ref().map(ProviderArn::issuer),
         gitlab_com: gs.gitlab_com(),
         guards: guards.clone(),
@@ -552,9 +570,15 @@ fn admitted_by<'a>(
             None => (
                 Restriction::None,
                 "none".to_string(),
-                format!(
-                    "any subject: no condition restricts `{sub_key}`, so every project on {host} can assume the role"
-                ),
+                if project_pin || namespace_pin {
+                    format!(
+                        "any subject: no condition restricts `{sub_key}` (only the ID pin below bounds who gets in)"
+                    )
+                } else {
+                    format!(
+                        "any subject: no condition restricts `{sub_key}`, so every project on {host} can assume the role"
+                    )
+                },
             ),
             Some(_) => {
                 let excluded: Vec<String> = conds
@@ -598,6 +622,10 @@ fn admitted_by<'a>(
     };
 
     let variables = policy.variables_enabled();
+    let has_deny = policy
+        .statements
+        .iter()
+        .any(|d| d.effect() == Some(Effect::Deny));
     first
         .condition
         .values
@@ -612,7 +640,7 @@ fn admitted_by<'a>(
                 first.condition.key.value.clone(),
                 pattern,
             );
-            a.located = Some(v);
+            a.location = Some((v.span, v.pointer.clone()));
             a.has_variables = has_variables;
             a.never_matches = never_matches;
             a.description = if has_variables {
@@ -631,14 +659,56 @@ fn admitted_by<'a>(
             if !has_variables && !never_matches && a.pattern.has_wildcards() {
                 a.breadth = breadth_of(&a, gs, owner, prober);
             }
+            if !has_variables && !never_matches && has_deny {
+                trim_denied(&mut a, gs, owner, prober);
+            }
             a
         })
         .collect()
 }
 
+/// Takes out of `a.ref_types` the ref types a Deny statement removes (every
+/// candidate of that type is explicitly denied), and says so.
+fn trim_denied(a: &mut Admitted, gs: &GitLabStatement<'_>, owner: &Owner, prober: &Prober<'_>) {
+    let candidates = probe::candidates(&a.pattern, owner);
+    let mut removed = Vec::new();
+    for t in a.ref_types.clone() {
+        let of_type: Vec<&Candidate> = candidates
+            .iter()
+            .filter(|c| c.ref_type.as_deref() == Some(t.as_str()))
+            .take(12)
+            .collect();
+        if !of_type.is_empty()
+            && of_type
+                .iter()
+                .all(|c| prober.denied(gs, &c.subject, Realm::Inside))
+        {
+            removed.push(t);
+        }
+    }
+    if removed.is_empty() {
+        return;
+    }
+    a.ref_types.retain(|t| !removed.contains(t));
+    let words = |t: &String| if t == "branch" { "branches" } else { "tags" };
+    let removed_words: Vec<&str> = removed.iter().map(words).collect();
+    a.description = if a.ref_types.is_empty() {
+        format!(
+            "nothing in the end: a Deny statement removes every subject `{}` admits",
+            a.pattern.text
+        )
+    } else {
+        format!(
+            "{} ({} removed by a Deny statement)",
+            a.pattern.description_for(&a.ref_types),
+            removed_words.join(" and ")
+        )
+    };
+}
+
 /// The verified breadth items of one wildcard value.
 fn breadth_of(
-    a: &Admitted<'_>,
+    a: &Admitted,
     gs: &GitLabStatement<'_>,
     owner: &Owner,
     prober: &Prober<'_>,
@@ -701,7 +771,8 @@ fn breadth_of(
         }
     }
 
-    // Another project inside the owner's namespace.
+    // Another project inside the owner's namespace (implied by a crossing one).
+    let crossing = !out.is_empty();
     let project_wild = match &p.parts {
         Some(parts) => parts.iter().any(|part| {
             matches!(part.name.as_str(), "project_path" | "project_id")
@@ -710,7 +781,7 @@ fn breadth_of(
         None => true,
     };
     let scoped_projects = owner.scope.as_ref().is_some_and(|s| !s.projects.is_empty());
-    if project_wild && !a.project_pin && !scoped_projects {
+    if project_wild && !crossing && !a.project_pin && !scoped_projects {
         let other = |c: &Candidate| {
             c.path.as_deref().is_some_and(|path| {
                 (owner.contains_path(path) || a.namespace_pin)
@@ -826,6 +897,7 @@ fn exclusions(policy: &Policy, scope: Option<&Scope>) -> Vec<Exclusion> {
         if conds.is_empty() {
             out.push(Exclusion {
                 statement: s.index,
+                sid: s.sid.as_ref().map(|x| x.value.clone()),
                 operator: "none".into(),
                 pattern: "*".into(),
                 description: format!("every subject{when}"),
@@ -853,6 +925,7 @@ fn exclusions(policy: &Policy, scope: Option<&Scope>) -> Vec<Exclusion> {
                 };
                 out.push(Exclusion {
                     statement: s.index,
+                    sid: s.sid.as_ref().map(|x| x.value.clone()),
                     operator: c.condition.operator.value.clone(),
                     pattern,
                     description,

@@ -17,6 +17,9 @@ pub struct SubPattern {
     pub ignore_case: bool,
     /// The components, when every name is a literal GitLab component name.
     pub parts: Option<Vec<Part>>,
+    /// The pattern ends with `:*` (or another lone wildcard) after its components:
+    /// any further components follow.
+    pub open_end: bool,
 }
 
 /// One `name:value` component of a pattern; `value` may hold wildcards (see
@@ -29,7 +32,15 @@ pub struct Part {
 
 impl SubPattern {
     pub fn new(text: &str, like: bool, ignore_case: bool) -> SubPattern {
-        let tokens: Vec<&str> = text.split(':').collect();
+        let mut tokens: Vec<&str> = text.split(':').collect();
+        // `project_path:g/p:*`: a final lone wildcard spans the remaining components.
+        let open_end = like
+            && tokens.len() % 2 == 1
+            && tokens.len() >= 3
+            && tokens.last().is_some_and(|t| t.contains('*'));
+        if open_end {
+            tokens.pop();
+        }
         let parts = if tokens.len() >= 2 && tokens.len() % 2 == 0 {
             tokens
                 .chunks(2)
@@ -51,6 +62,7 @@ impl SubPattern {
             like,
             ignore_case,
             parts,
+            open_end,
         }
     }
 
@@ -100,14 +112,16 @@ impl SubPattern {
         self.like && (s.contains('*') || s.contains('?'))
     }
 
-    /// Whether the last component's `*` can run on into further components.
+    /// Whether the last component's `*` (or a final `:*`) can run on into further
+    /// components.
     fn open_tail(&self) -> bool {
-        self.like
-            && self
-                .parts
-                .as_ref()
-                .and_then(|ps| ps.last())
-                .is_some_and(|p| p.value.contains('*'))
+        self.open_end
+            || self.like
+                && self
+                    .parts
+                    .as_ref()
+                    .and_then(|ps| ps.last())
+                    .is_some_and(|p| p.value.contains('*'))
     }
 
     /// The project part in plain words.
@@ -163,15 +177,17 @@ impl SubPattern {
     /// The refs part in plain words.
     pub fn refs(&self) -> String {
         let Some(parts) = &self.parts else {
-            return if self.has_wildcards() {
-                "any ref the pattern's wildcards allow".to_string()
-            } else {
-                "as written".to_string()
+            let tail = self.text.rsplit_once(":ref:").map(|(_, r)| r);
+            return match tail {
+                Some(r) if !self.wild(r) && !r.contains(':') => format!("`{r}`"),
+                _ if self.text.ends_with('*') => "any ref".to_string(),
+                _ if self.has_wildcards() => "refs the pattern's wildcards allow".to_string(),
+                _ => "as written".to_string(),
             };
         };
         let Some(i) = parts.iter().position(|p| p.name == "ref") else {
             return if self.open_tail() || parts.iter().any(|p| self.wild(&p.value)) {
-                "any ref (a `*` spans the rest of the subject)".to_string()
+                "any ref (the trailing `*` matches the rest of the subject)".to_string()
             } else {
                 "any ref (this sub form has no ref component)".to_string()
             };
@@ -190,20 +206,29 @@ impl SubPattern {
 
     /// One sentence: which projects, which ref types, which refs.
     pub fn description(&self) -> String {
-        let types = self.ref_types();
-        let kind = match types.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-            ["branch"] => "branches",
-            ["tag"] => "tags",
-            ["branch", "tag"] => "branches and tags",
-            _ => "no ref",
+        self.description_for(&self.ref_types())
+    }
+
+    /// [`SubPattern::description`] for the given ref types (after Deny statements
+    /// removed some).
+    pub fn description_for(&self, types: &[String]) -> String {
+        let (one, many) = match types.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+            ["branch"] => ("branch", "branches"),
+            ["tag"] => ("tag", "tags"),
+            ["branch", "tag"] => ("branch or tag", "branches and tags"),
+            _ => return format!("{}, on no ref at all", self.projects()),
         };
         let refs = self.refs();
-        let refs_phrase = if refs == "any ref" {
-            format!("any of their {kind}")
+        let phrase = if let Some(name) = refs.strip_prefix('`').and_then(|r| r.strip_suffix('`')) {
+            format!("{one} `{name}`")
+        } else if let Some(rest) = refs.strip_prefix("any ref") {
+            format!("any {one}{rest}")
+        } else if let Some(rest) = refs.strip_prefix("refs ") {
+            format!("{many} {rest}")
         } else {
-            format!("{kind}: {refs}")
+            format!("{many}: {refs}")
         };
-        format!("{} — {refs_phrase}", self.projects())
+        format!("{}, on {phrase}", self.projects())
     }
 }
 
@@ -256,6 +281,13 @@ mod tests {
         assert!(like("*:ref_type:branch:ref:main").parts.is_none());
         assert!(like("repo:org/x:ref:refs/heads/main").parts.is_none());
         assert!(like("*").parts.is_none());
+        let open = like("project_path:mygroup/sandbox:*");
+        assert!(open.open_end);
+        assert_eq!(open.part("project_path").unwrap().value, "mygroup/sandbox");
+        assert_eq!(
+            open.description(),
+            "project mygroup/sandbox, on any branch or tag (the trailing `*` matches the rest of the subject)"
+        );
     }
 
     #[test]
@@ -263,15 +295,15 @@ mod tests {
         let d = |p: &str| like(p).description();
         assert_eq!(
             d("project_path:mygroup/app:ref_type:branch:ref:main"),
-            "project mygroup/app — branches: `main`"
+            "project mygroup/app, on branch `main`"
         );
         assert_eq!(
             d("project_path:mygroup/*:ref_type:branch:ref:*"),
-            "every project in mygroup and all its subgroups — any of their branches"
+            "every project in mygroup and all its subgroups, on any branch"
         );
         assert_eq!(
             d("project_path:mygroup/app:ref_type:*:ref:*"),
-            "project mygroup/app — any of their branches and tags"
+            "project mygroup/app, on any branch or tag"
         );
         assert!(
             d("project_path:mygroup*").starts_with(
@@ -282,21 +314,21 @@ mod tests {
         );
         assert_eq!(
             d("project_path:mygroup/app*"),
-            "every project in mygroup (or its subgroups) whose path there starts with `app` — branches and tags: any ref (a `*` spans the rest of the subject)"
+            "every project in mygroup (or its subgroups) whose path there starts with `app`, on any branch or tag (the trailing `*` matches the rest of the subject)"
         );
         assert_eq!(
             d("project_path:g/p:ref_type:tag:ref:v*"),
-            "project g/p — tags: refs starting with `v`"
+            "project g/p, on tags starting with `v`"
         );
         assert_eq!(
             d("project_path:g/p:ref:main"),
-            "project g/p — branches and tags: `main`"
+            "project g/p, on branch or tag `main`"
         );
         assert_eq!(
             d("project_id:42:ref_type:branch:ref:main"),
-            "the project with ID 42 — branches: `main`"
+            "the project with ID 42, on branch `main`"
         );
-        assert!(d("*").starts_with("any project —"), "{}", d("*"));
+        assert_eq!(d("*"), "any project, on any branch or tag");
     }
 
     #[test]

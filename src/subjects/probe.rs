@@ -60,6 +60,8 @@ const PATH_STAR: &[&str] = &[
     "",
 ];
 const REF_STAR: &[&str] = &["main", ARBITRARY_REF, "", "x"];
+/// Fills for a `*` after a literal start (`v*`, `release/*`).
+const REF_STAR_AFTER: &[&str] = &["1.0.0", "main", ARBITRARY_REF, "x"];
 const ID_STAR: &[&str] = &["345", ""];
 const ONE: &[&str] = &["x", "2"];
 const ID_ONE: &[&str] = &["7"];
@@ -137,7 +139,12 @@ pub fn candidates(p: &SubPattern, owner: &Owner) -> Vec<Candidate> {
             }
             "project_id" => push_unique(&mut ids, part.value.clone()),
             "ref" if wild(&part.value) => {
-                for f in fills(&part.value, REF_STAR, ONE) {
+                let star = if part.value.starts_with('*') {
+                    REF_STAR
+                } else {
+                    REF_STAR_AFTER
+                };
+                for f in fills(&part.value, star, ONE) {
                     push_unique(&mut refs, f);
                 }
             }
@@ -284,7 +291,7 @@ impl<'a> Prober<'a> {
     /// A stranger's subject the statement admits, when one exists: the role is open
     /// to anyone.
     pub fn anyone(&self, gs: &GitLabStatement<'_>) -> Option<String> {
-        let mut refs: Vec<String> = vec!["main".into(), ARBITRARY_REF.into()];
+        let mut refs: Vec<String> = vec!["main".into(), ARBITRARY_REF.into(), "v1.0.0".into()];
         for r in &self.literal_refs {
             push_unique(&mut refs, r.clone());
         }
@@ -302,12 +309,28 @@ impl<'a> Prober<'a> {
     /// Whether the policy (every statement, Deny included) admits a pipeline with
     /// subject `subject`, with claims built to satisfy `gs`'s other conditions.
     pub fn admits(&self, gs: &GitLabStatement<'_>, subject: &str, realm: Realm) -> bool {
-        let Some(provider) = &gs.provider else {
-            return false;
-        };
+        self.decide(gs, subject, realm)
+            .is_some_and(|(decision, decisive)| {
+                decision == Decision::Allowed && decisive.contains(&gs.statement.index)
+            })
+    }
+
+    /// Whether a Deny statement removes `subject`, which `gs` would otherwise admit.
+    pub fn denied(&self, gs: &GitLabStatement<'_>, subject: &str, realm: Realm) -> bool {
+        self.decide(gs, subject, realm)
+            .is_some_and(|(decision, _)| decision == Decision::ExplicitDeny)
+    }
+
+    fn decide(
+        &self,
+        gs: &GitLabStatement<'_>,
+        subject: &str,
+        realm: Realm,
+    ) -> Option<(Decision, Vec<usize>)> {
+        let provider = gs.provider.as_ref()?;
         let request = self.request(gs.statement, &provider.host_path, subject, realm);
         let e = evaluate(self.policy, &request);
-        e.decision == Decision::Allowed && e.decisive_statements.contains(&gs.statement.index)
+        Some((e.decision, e.decisive_statements))
     }
 
     fn request(&self, s: &Statement, prefix: &str, subject: &str, realm: Realm) -> Request {

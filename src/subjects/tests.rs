@@ -25,11 +25,11 @@ fn like(sub: &str) -> Policy {
     ))
 }
 
-fn kinds(a: &Admitted<'_>) -> Vec<BreadthKind> {
+fn kinds(a: &Admitted) -> Vec<BreadthKind> {
     a.breadth.iter().map(|b| b.kind).collect()
 }
 
-fn breadth(a: &Admitted<'_>, kind: BreadthKind) -> Option<String> {
+fn breadth(a: &Admitted, kind: BreadthKind) -> Option<String> {
     a.breadth
         .iter()
         .find(|b| b.kind == kind)
@@ -177,10 +177,13 @@ fn deny_carving_out_tags_removes_the_tag_example() {
     assert_eq!(kinds(s), vec![BreadthKind::AnyRef], "{:?}", s.breadth);
     assert_eq!(a.exclusions.len(), 1);
     assert_eq!(a.exclusions[0].pattern, "*:ref_type:tag:*");
+    assert_eq!(a.exclusions[0].description, "any project, on any tag");
+    assert_eq!(s.ref_types, vec!["branch"]);
     assert!(
-        a.exclusions[0].description.contains("tags"),
+        s.description
+            .ends_with("(tags removed by a Deny statement)"),
         "{}",
-        a.exclusions[0].description
+        s.description
     );
 }
 
