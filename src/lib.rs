@@ -18,3 +18,4 @@ pub mod rules;
 pub mod simulate;
 pub mod subjects;
 pub mod token;
+pub mod who;

@@ -3,6 +3,7 @@
 mod input;
 mod lint;
 mod simulate;
+mod who;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -59,6 +60,9 @@ pub enum Command {
     /// Evaluate a trust policy against token claims: decision, per-condition trace, predicted AWS error.
     #[command(after_help = SIMULATE_EXAMPLES)]
     Simulate(simulate::SimulateArgs),
+    /// Who can assume the role: the projects, ref types and refs a trust policy admits.
+    #[command(after_help = WHO_EXAMPLES)]
+    Who(who::WhoArgs),
 }
 
 const LINT_EXAMPLES: &str = "\
@@ -91,12 +95,26 @@ Examples:
 
 Exit status: 0 allowed, 1 denied or indeterminate, 2 usage error.";
 
+const WHO_EXAMPLES: &str = "\
+Examples:
+  # Which projects, ref types and refs can assume the role?
+  oidc-doctor who trust.json
+
+  # The same for a pipeline: the `admits` object, with verified counterexamples:
+  oidc-doctor who trust.json --format json
+
+  # From a pipe:
+  terraform output -raw trust_policy | oidc-doctor who -
+
+Exit status: 0 (who reports, `oidc-doctor lint` judges), 2 usage error or unreadable input.";
+
 /// Parses the command line, runs the command, and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Lint(args) => lint::run(args, &cli),
         Command::Simulate(args) => simulate::run(args, &cli),
+        Command::Who(args) => who::run(args, &cli),
     };
     match result {
         Ok(code) => code,
