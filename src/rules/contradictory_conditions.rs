@@ -381,6 +381,43 @@ fn intersect(a: &[Token], b: &[Token]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::subjects::tests::{allow, run_rule};
+
+    fn fires(condition: &str) -> bool {
+        !run_rule(&ContradictoryConditions, &allow(condition)).is_empty()
+    }
+
+    #[test]
+    fn finds_contradictions() {
+        let main = "project_path:g/p:ref_type:branch:ref:main";
+        for c in [
+            format!(r#"{{"StringEquals": {{"gitlab.com:sub": "{main}"}}, "StringLike": {{"gitlab.com:sub": "project_path:g/p:ref_type:tag:*"}}}}"#),
+            format!(r#"{{"StringEquals": {{"gitlab.com:sub": "{main}"}}, "StringNotEquals": {{"gitlab.com:sub": "{main}"}}}}"#),
+            r#"{"StringLike": {"gitlab.com:sub": "project_path:a/*"}, "ForAnyValue:StringLike": {"gitlab.com:sub": "project_path:b/*"}}"#.to_string(),
+            r#"{"StringLike": {"gitlab.com:sub": "project_path:a/*"}, "StringNotLike": {"gitlab.com:sub": "*"}}"#.to_string(),
+            r#"{"Null": {"aws:SourceIp": "true"}, "StringEquals": {"aws:SourceIp": "10.0.0.1"}}"#.to_string(),
+            r#"{"Null": {"gitlab.com:sub": "true"}, "StringLikeIfExists": {"gitlab.com:sub": "*"}}"#.to_string(),
+        ] {
+            assert!(fires(&c), "{c}");
+        }
+    }
+
+    #[test]
+    fn leaves_satisfiable_statements_alone() {
+        let main = "project_path:g/p:ref_type:branch:ref:main";
+        for c in [
+            format!(r#"{{"StringEquals": {{"gitlab.com:sub": "{main}"}}, "StringLike": {{"gitlab.com:sub": "project_path:g/*"}}}}"#),
+            format!(r#"{{"StringEqualsIgnoreCase": {{"gitlab.com:sub": "{}"}}, "StringEquals": {{"gitlab.com:sub": "{main}"}}}}"#, main.to_uppercase()),
+            // Absent keys satisfy IfExists and negated operators.
+            r#"{"StringEqualsIfExists": {"aws:SourceVpc": "vpc-1"}, "StringNotEquals": {"aws:SourceVpc": "vpc-1"}}"#.to_string(),
+            // A multi-valued key can hold both values.
+            r#"{"ForAnyValue:StringEquals": {"gitlab.com:amr": "a"}, "ForAnyValue:StringLike": {"gitlab.com:amr": "b*"}}"#.to_string(),
+            r#"{"StringLike": {"gitlab.com:sub": "project_path:a/*"}, "StringNotLike": {"gitlab.com:sub": "project_path:a/sandbox:*"}}"#.to_string(),
+            r#"{"Null": {"aws:SourceIp": "false"}, "StringEquals": {"aws:SourceIp": "10.0.0.1"}}"#.to_string(),
+        ] {
+            assert!(!fires(&c), "{c}");
+        }
+    }
 
     fn g(p: &str) -> Pattern {
         Pattern::glob(p)

@@ -85,3 +85,22 @@ impl super::Rule for MissingSubCondition {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::subjects::tests::{allow, run_rule};
+
+    #[test]
+    fn any_sub_key_shows_intent() {
+        let none = r#"{"StringEquals": {"gitlab.com:aud": "https://gitlab.com"}}"#;
+        assert_eq!(run_rule(&MissingSubCondition, &allow(none)).len(), 1);
+        for c in [
+            r#"{"StrinkLike": {"gitlab.com:sub": "project_path:g/*"}}"#,
+            r#"{"StringLike": {"https://gitlab.com:sub": "project_path:g/*"}}"#,
+            r#"{"StringNotLike": {"gitlab.com:sub": "project_path:g/*"}}"#,
+        ] {
+            assert!(run_rule(&MissingSubCondition, &allow(c)).is_empty(), "{c}");
+        }
+    }
+}

@@ -174,6 +174,27 @@ fn suggestion(text: &str, like: bool, ignore_case: bool) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::subjects::tests::{allow, run_rule};
+
+    #[test]
+    fn only_gitlab_subjects_and_not_twice() {
+        // `*` under StringEquals is wildcard-in-exact-operator's finding.
+        let c =
+            r#"{"StringEquals": {"gitlab.com:sub": "project_path:g/*:ref_type:branch:ref:main"}}"#;
+        assert!(run_rule(&SubNeverMatches, &allow(c)).is_empty());
+        // …unless even as a pattern nothing could match.
+        let c = r#"{"StringEquals": {"gitlab.com:sub": "repo:g/*"}}"#;
+        assert_eq!(run_rule(&SubNeverMatches, &allow(c)).len(), 1);
+        // GitHub subjects are right for GitHub's provider.
+        let gh = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:org/repo:ref:refs/heads/main"}}}]}"#;
+        assert!(run_rule(&SubNeverMatches, gh).is_empty());
+        // Each bad value of a list, in a Deny too.
+        let c = r#"{"StringLike": {"gitlab.com:sub": ["project_path:g/p:ref_type:heads:*", "project_path:g/p:*", "ref:refs/heads/main"]}}"#;
+        assert_eq!(
+            run_rule(&SubNeverMatches, &allow(c)),
+            ["sub-never-matches 1:234", "sub-never-matches 1:293"]
+        );
+    }
 
     #[test]
     fn reasons_and_suggestions() {

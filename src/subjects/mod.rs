@@ -937,4 +937,4 @@ fn exclusions(policy: &Policy, scope: Option<&Scope>) -> Vec<Exclusion> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -67,6 +67,12 @@ const ONE: &[&str] = &["x", "2"];
 const ID_ONE: &[&str] = &["7"];
 const MAX_FILLS: usize = 64;
 const MAX_CANDIDATES: usize = 400;
+/// At most this many subjects are built and matched per pattern.
+const MAX_ATTEMPTS: usize = 4_000;
+const MAX_FILLED_PATHS: usize = 16;
+const MAX_FILLED_REFS: usize = 8;
+const MAX_PATHS: usize = 32;
+const MAX_REFS: usize = 12;
 
 /// Every way of filling `glob`'s wildcards with the given texts (bounded).
 fn fills(glob: &str, star: &[&str], one: &[&str]) -> Vec<String> {
@@ -152,6 +158,13 @@ pub fn candidates(p: &SubPattern, owner: &Owner) -> Vec<Candidate> {
             _ => {}
         }
     }
+    // Keep a few of the pattern's own fills, then the generic candidates.
+    paths.retain(|x| valid_path(x));
+    paths.truncate(MAX_FILLED_PATHS);
+    ids.retain(|x| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit()));
+    ids.truncate(MAX_FILLED_PATHS);
+    refs.retain(|r| valid_ref(r));
+    refs.truncate(MAX_FILLED_REFS);
     push_unique(&mut paths, format!("{OUTSIDER_GROUP}/x"));
     for g in &owner.groups {
         push_unique(&mut paths, format!("{g}-evil/x"));
@@ -173,6 +186,9 @@ pub fn candidates(p: &SubPattern, owner: &Owner) -> Vec<Candidate> {
     paths.retain(|x| valid_path(x));
     ids.retain(|x| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit()));
     refs.retain(|r| valid_ref(r));
+    paths.truncate(MAX_PATHS);
+    ids.truncate(MAX_PATHS);
+    refs.truncate(MAX_REFS);
 
     // Forms: the default first, then the pattern's own order, then the other
     // documented ones.
@@ -190,6 +206,7 @@ pub fn candidates(p: &SubPattern, owner: &Owner) -> Vec<Candidate> {
     }
 
     let mut out = Vec::new();
+    let mut attempts = 0;
     for form in &forms {
         let projects: Vec<(Option<&String>, Option<&String>)> =
             if form.iter().any(|n| n == "project_path") {
@@ -226,6 +243,10 @@ pub fn candidates(p: &SubPattern, owner: &Owner) -> Vec<Candidate> {
                         })
                         .collect::<Vec<_>>()
                         .join(":");
+                    attempts += 1;
+                    if attempts > MAX_ATTEMPTS {
+                        return out;
+                    }
                     if p.matches(&subject) && Grammar::all().accepts(&subject) {
                         out.push(Candidate {
                             subject,
@@ -537,6 +558,26 @@ mod tests {
         let f = fills("project_path:mygroup*", PATH_STAR, ONE);
         assert_eq!(f[0], "project_path:mygroup-evil/x");
         assert!(fills(&"*".repeat(20), PATH_STAR, ONE).len() <= MAX_FILLS);
+    }
+
+    #[test]
+    fn hostile_patterns_stay_bounded() {
+        let owner = Owner {
+            groups: vec!["mygroup".into()],
+            ..Owner::default()
+        };
+        let p = SubPattern::new(
+            &format!(
+                "project_path:{}:ref_type:*:ref:{}",
+                "*a?".repeat(40),
+                "*b?".repeat(40)
+            ),
+            true,
+            false,
+        );
+        let start = std::time::Instant::now();
+        let _ = candidates(&p, &owner);
+        assert!(start.elapsed() < std::time::Duration::from_secs(10));
     }
 
     #[test]

@@ -1,6 +1,28 @@
 use super::*;
 use crate::policy::parse_policy_json;
 
+/// Runs one lint rule on a policy text; the findings' `rule line:column`.
+pub(crate) fn run_rule(rule: &dyn crate::rules::Rule, text: &str) -> Vec<String> {
+    let policy = parse_policy_json(text).unwrap();
+    let source = crate::json::SourceText::new(text);
+    let cx = crate::rules::PolicyContext::new("p.json", &source, &policy);
+    let mut out = Vec::new();
+    rule.check(&cx, &mut out);
+    out.iter()
+        .map(|f| {
+            let l = f.location.as_ref().unwrap();
+            format!("{} {}:{}", f.rule, l.line, l.column)
+        })
+        .collect()
+}
+
+/// A one-statement gitlab.com Allow with `condition` (compact, one line).
+pub(crate) fn allow(condition: &str) -> String {
+    format!(
+        r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Principal": {{"Federated": "arn:aws:iam::123456789012:oidc-provider/gitlab.com"}}, "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {condition}}}]}}"#
+    )
+}
+
 fn policy(conditions: &str) -> Policy {
     policy_with(conditions, "")
 }
