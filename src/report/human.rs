@@ -255,8 +255,9 @@ pub fn who(r: &crate::who::WhoReport, style: Style) -> String {
     } else {
         if let Some(example) = &a.everyone_example {
             let host = a
-                .issuer
+                .everyone_issuer
                 .as_deref()
+                .or(a.issuer.as_deref())
                 .map(|i| i.trim_start_matches("https://"))
                 .unwrap_or("the instance");
             let _ = writeln!(

@@ -56,13 +56,15 @@ impl super::Rule for SubWildcardCrossesNamespace {
                 cx.finding(
                     &META,
                     format!(
-                        "statement {}: `{}` admits projects outside {}: {}",
+                        "statement {}: `{}` admits {}: {}",
                         a.statement,
                         a.pattern.text,
-                        if analysis.owner.groups.is_empty() {
-                            "your namespace".to_string()
+                        if b.example.starts_with("project_id:") {
+                            "other people's projects".to_string()
+                        } else if analysis.owner.groups.is_empty() {
+                            "projects outside your namespace".to_string()
                         } else {
-                            analysis.owner.describe()
+                            format!("projects outside {}", analysis.owner.describe())
                         },
                         b.why
                     ),

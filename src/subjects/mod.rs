@@ -59,6 +59,8 @@ pub struct Analysis {
     /// (probed with the engine).
     pub everyone: bool,
     pub everyone_example: Option<String>,
+    /// The issuer of the statement that lets anyone in.
+    pub everyone_issuer: Option<String>,
     pub subjects: Vec<Admitted>,
     pub exclusions: Vec<Exclusion>,
     pub owner: Owner,
@@ -493,23 +495,36 @@ pub fn analyze(policy: &Policy, scope: Option<&Scope>) -> Analysis {
     // Anyone gets in: a stranger's generic project passes, or some value admits
     // projects in any namespace (`project_path:*:…`, `project_id:*:…`).
     let outsider = format!("project_path:{}/", probe::OUTSIDER_GROUP);
-    let everyone_example = allows.iter().find_map(|gs| prober.anyone(gs)).or_else(|| {
-        subjects.iter().find_map(|s: &Admitted| {
-            s.breadth
-                .iter()
-                .find(|b| {
-                    b.kind == BreadthKind::OutsideNamespace
-                        && (b.example.starts_with(&outsider)
-                            || b.example.starts_with("project_id:"))
-                })
-                .map(|b| b.example.clone())
+    let everyone = allows
+        .iter()
+        .find_map(|gs| {
+            prober
+                .anyone(gs)
+                .map(|e| (e, gs.provider.as_ref().map(ProviderArn::issuer)))
         })
-    });
+        .or_else(|| {
+            subjects.iter().find_map(|s: &Admitted| {
+                let any_id = s.pattern.part("project_id").is_some_and(|p| p.value == "*");
+                s.breadth
+                    .iter()
+                    .find(|b| {
+                        b.kind == BreadthKind::OutsideNamespace
+                            && (b.example.starts_with(&outsider)
+                                || (any_id && b.example.starts_with("project_id:")))
+                    })
+                    .map(|b| (b.example.clone(), s.issuer.clone()))
+            })
+        });
+    let (everyone_example, everyone_issuer) = match everyone {
+        Some((e, i)) => (Some(e), i),
+        None => (None, None),
+    };
     Analysis {
         issuer: same(&issuers).or_else(|| scope.and_then(|s| s.issuer.clone())),
         provider_arn: same(&arns),
         everyone: everyone_example.is_some(),
         everyone_example,
+        everyone_issuer,
         subjects,
         exclusions: exclusions(policy, scope),
         owner,
@@ -759,7 +774,7 @@ fn breadth_of(
                     }
                 }
                 (None, Some(id)) => format!(
-                    "project ID {id} is not a project this policy names: the pattern admits other projects' IDs"
+                    "project ID {id} matches too, and project IDs are handed out to everyone's projects on {host}"
                 ),
                 _ => String::new(),
             };

@@ -228,7 +228,27 @@ impl SubPattern {
         } else {
             format!("{many}: {refs}")
         };
-        format!("{}, on {phrase}", self.projects())
+        let mut extras = Vec::new();
+        for part in self.parts.iter().flatten() {
+            if self.wild(&part.value) {
+                continue;
+            }
+            match part.name.as_str() {
+                "environment" => extras.push(format!("environment `{}`", part.value)),
+                "deployment_tier" => extras.push(format!("deployment tier `{}`", part.value)),
+                "environment_protected" if part.value == "true" => {
+                    extras.push("a protected environment".to_string())
+                }
+                "environment_protected" => extras.push("an unprotected environment".to_string()),
+                _ => {}
+            }
+        }
+        let extras = if extras.is_empty() {
+            String::new()
+        } else {
+            format!(", in {}", extras.join(", "))
+        };
+        format!("{}, on {phrase}{extras}", self.projects())
     }
 }
 
@@ -327,6 +347,10 @@ mod tests {
         assert_eq!(
             d("project_id:42:ref_type:branch:ref:main"),
             "the project with ID 42, on branch `main`"
+        );
+        assert_eq!(
+            d("project_path:g/p:ref_type:branch:ref:main:deployment_tier:production"),
+            "project g/p, on branch `main`, in deployment tier `production`"
         );
         assert_eq!(d("*"), "any project, on any branch or tag");
     }
