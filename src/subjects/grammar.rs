@@ -409,6 +409,69 @@ mod tests {
         assert!(Grammar::tags().can_match(no_type.tokens(), false));
     }
 
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn segment() -> impl Strategy<Value = String> {
+            "[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,8}"
+        }
+
+        fn path() -> impl Strategy<Value = String> {
+            proptest::collection::vec(segment(), 2..5).prop_map(|s| s.join("/"))
+        }
+
+        fn git_ref() -> impl Strategy<Value = String> {
+            "[a-z0-9][a-z0-9._/-]{0,12}".prop_filter("GitLab refuses these prefixes", |r| {
+                !r.starts_with("refs/heads/") && !r.starts_with("refs/remotes/")
+            })
+        }
+
+        /// Subjects as GitLab issues them, in the documented component forms.
+        fn subject() -> impl Strategy<Value = String> {
+            (
+                path(),
+                "[0-9]{1,8}",
+                prop_oneof!["branch", "tag"],
+                git_ref(),
+                0..5usize,
+            )
+                .prop_map(|(p, id, t, r, form)| match form {
+                    0 => format!("project_path:{p}:ref_type:{t}:ref:{r}"),
+                    1 => format!("project_path:{p}:ref:{r}"),
+                    2 => format!("project_path:{p}:ref_type:{t}"),
+                    3 => format!("project_path:{p}:ref:{r}:ref_type:{t}"),
+                    _ => format!("project_id:{id}:ref_type:{t}:ref:{r}"),
+                })
+        }
+
+        proptest! {
+            /// Soundness: a pattern made from a real subject by replacing any part
+            /// with `*` or one character with `?` is never reported as unmatchable.
+            #[test]
+            fn patterns_from_real_subjects_can_match(
+                s in subject(),
+                a in 0usize..200,
+                b in 0usize..200,
+                one in any::<bool>(),
+            ) {
+                prop_assert!(Grammar::all().accepts(&s), "{}", s);
+                let chars: Vec<char> = s.chars().collect();
+                let (i, j) = (a % chars.len(), b % chars.len());
+                let (lo, hi) = (i.min(j), i.max(j));
+                let p: String = if one {
+                    chars.iter().enumerate().map(|(k, c)| if k == lo { '?' } else { *c }).collect()
+                } else {
+                    chars[..lo].iter().chain(std::iter::once(&'*')).chain(&chars[hi..]).collect()
+                };
+                prop_assert!(
+                    Grammar::all().can_match(Pattern::glob(&p).tokens(), false),
+                    "{} (from {})", p, s
+                );
+            }
+        }
+    }
+
     #[test]
     fn work_is_bounded() {
         let long = format!(
