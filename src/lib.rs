@@ -21,4 +21,6 @@ pub mod policy;
 pub mod report;
 pub mod rules;
 pub mod simulate;
+pub mod subjects;
 pub mod token;
+pub mod who;

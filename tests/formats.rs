@@ -188,7 +188,7 @@ fn sarif_of_a_clean_run_is_valid_and_empty() {
     let out = oidc_doctor()
         .args([
             "lint",
-            "fixtures/rules/wrong-action/near-miss.json",
+            "fixtures/policies/clean-gitlab-com.json",
             "--format",
             "sarif",
         ])

@@ -7,15 +7,14 @@ use common::{oidc_doctor, run_json, stdout_of};
 #[test]
 fn a_directory_is_walked_and_findings_are_ordered() {
     let v = run_json(oidc_doctor().args(["lint", "fixtures/rules"]), 1);
-    let places: Vec<String> = v["findings"]
+    let places: Vec<(String, u64)> = v["findings"]
         .as_array()
         .unwrap()
         .iter()
         .map(|f| {
-            format!(
-                "{}:{}",
-                f["location"]["path"].as_str().unwrap(),
-                f["location"]["line"]
+            (
+                f["location"]["path"].as_str().unwrap().to_string(),
+                f["location"]["line"].as_u64().unwrap(),
             )
         })
         .collect();
@@ -25,7 +24,7 @@ fn a_directory_is_walked_and_findings_are_ordered() {
     assert!(v["summary"]["files"].as_u64().unwrap() >= 12);
     let counted: u64 = ["errors", "warnings", "infos"]
         .iter()
-        .map(|k| v["summary"][k].as_u64().unwrap())
+        .map(|k| v["summary"][*k].as_u64().unwrap())
         .sum();
     assert_eq!(counted as usize, places.len());
 }

@@ -4,6 +4,7 @@ mod input;
 mod lint;
 mod rules;
 mod simulate;
+mod who;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -92,6 +93,9 @@ pub enum Command {
     /// List the rules, or print one rule's documentation.
     #[command(after_help = RULES_EXAMPLES)]
     Rules(rules::RulesArgs),
+    /// Who can assume the role: the projects, ref types and refs a trust policy admits.
+    #[command(after_help = WHO_EXAMPLES)]
+    Who(who::WhoArgs),
 }
 
 const LINT_EXAMPLES: &str = "\
@@ -153,6 +157,19 @@ Examples:
 
 Exit status: 0, or 2 for an unknown rule name (the nearest name is suggested).";
 
+const WHO_EXAMPLES: &str = "\
+Examples:
+  # Which projects, ref types and refs can assume the role?
+  oidc-doctor who trust.json
+
+  # The same for a pipeline: the `admits` object, with verified counterexamples:
+  oidc-doctor who trust.json --format json
+
+  # From a pipe:
+  terraform output -raw trust_policy | oidc-doctor who -
+
+Exit status: 0 (who reports, `oidc-doctor lint` judges), 2 usage error or unreadable input.";
+
 /// Parses the command line, runs the command, and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -160,6 +177,7 @@ pub fn main() -> ExitCode {
         Command::Lint(args) => lint::run(args, &cli),
         Command::Simulate(args) => simulate::run(args, &cli),
         Command::Rules(args) => rules::run(args, &cli),
+        Command::Who(args) => who::run(args, &cli),
     };
     match result {
         Ok(code) => code,

@@ -219,3 +219,154 @@ fn mark(result: Option<bool>) -> &'static str {
         None => "?",
     }
 }
+
+/// `who`: who can assume the role, in words, with verified counterexamples.
+pub fn who(r: &crate::who::WhoReport, style: Style) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "Policy: {}", r.path);
+    let Some(a) = &r.analysis else {
+        let _ = writeln!(
+            o,
+            "\nThe policy cannot be read, so it admits nobody until it is fixed:\n"
+        );
+        for f in &r.findings {
+            o.push_str(&finding(f, Some(&r.source), style));
+        }
+        return o;
+    };
+    match (&a.issuer, &a.provider_arn) {
+        (Some(i), Some(arn)) => {
+            let _ = writeln!(o, "Issuer: {i} (trusted through {arn})");
+        }
+        (Some(i), None) => {
+            let _ = writeln!(o, "Issuer: {i}");
+        }
+        (None, _) if a.subjects.len() > 1 => {
+            let _ = writeln!(o, "Issuer: several providers (named per statement)");
+        }
+        (None, _) => {}
+    }
+    let _ = writeln!(o);
+    if a.subjects.is_empty() {
+        let _ = writeln!(
+            o,
+            "Nobody: no Allow statement trusts a GitLab OIDC provider for sts:AssumeRoleWithWebIdentity."
+        );
+    } else {
+        if let Some(example) = &a.everyone_example {
+            let host = a
+                .everyone_issuer
+                .as_deref()
+                .or(a.issuer.as_deref())
+                .map(|i| i.trim_start_matches("https://"))
+                .unwrap_or("the instance");
+            let _ = writeln!(
+                o,
+                "ANYONE on {host} can assume this role: a project of their own, e.g. sub {example}\n"
+            );
+        }
+        let _ = writeln!(o, "Who can assume this role:");
+        let mut last_statement = None;
+        for s in &a.subjects {
+            if last_statement != Some(s.statement) {
+                last_statement = Some(s.statement);
+                let _ = writeln!(o);
+                let sid = s
+                    .sid
+                    .as_deref()
+                    .map(|x| format!(" {x:?}"))
+                    .unwrap_or_default();
+                let what = if s.operator == "none" {
+                    "no condition on sub".to_string()
+                } else {
+                    format!("{} {}", s.operator, s.key)
+                };
+                let issuer = match (&a.issuer, &s.issuer) {
+                    (None, Some(i)) => format!(" (issuer {i})"),
+                    _ => String::new(),
+                };
+                let _ = writeln!(o, "  Statement {}{sid} — {what}{issuer}", s.statement);
+            }
+            if s.operator != "none" && s.restriction == crate::subjects::Restriction::Value {
+                let _ = writeln!(o, "    {:?}", s.pattern.text);
+                let _ = writeln!(o, "      {}", s.description);
+            } else {
+                let _ = writeln!(o, "    {}", s.description);
+            }
+            let next_is_same = a
+                .subjects
+                .iter()
+                .skip_while(|x| !std::ptr::eq(*x, s))
+                .nth(1)
+                .is_some_and(|n| n.statement == s.statement);
+            if !next_is_same && !s.guards.is_empty() {
+                let _ = writeln!(o, "    only when:");
+                for (k, v) in &s.guards {
+                    let _ = writeln!(o, "      {k}: {}", v.join(", "));
+                }
+            }
+        }
+    }
+    if !a.exclusions.is_empty() {
+        let _ = writeln!(o, "\nRemoved by Deny statements:");
+        for e in &a.exclusions {
+            let what = if e.operator == "none" {
+                String::new()
+            } else {
+                format!(" — {} {:?}", e.operator, e.pattern)
+            };
+            let sid = e
+                .sid
+                .as_deref()
+                .map(|x| format!(" {x:?}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                o,
+                "  Statement {}{sid}{what}: {}",
+                e.statement, e.description
+            );
+        }
+    }
+    let examples: Vec<(&crate::subjects::Admitted, &crate::subjects::Breadth)> = a
+        .subjects
+        .iter()
+        .flat_map(|s| s.breadth.iter().map(move |b| (s, b)))
+        .collect();
+    if !examples.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nAdmitted, and probably not meant (each checked with the evaluation engine):"
+        );
+        let mut seen = Vec::new();
+        for (s, b) in examples {
+            if seen.contains(&&b.example) {
+                continue;
+            }
+            seen.push(&b.example);
+            let _ = writeln!(o, "  {}", b.example);
+            let _ = writeln!(o, "    statement {}: {}", s.statement, b.why);
+        }
+    }
+    if !r.findings.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nFindings (`oidc-doctor lint {}` shows them in the source):",
+            r.path
+        );
+        for f in &r.findings {
+            let at = f
+                .location
+                .as_ref()
+                .map(|l| format!(" {}:{}", l.line, l.column))
+                .unwrap_or_default();
+            let _ = writeln!(
+                o,
+                "  {:<7} {}{at}: {}",
+                f.severity.as_str(),
+                f.rule,
+                f.message
+            );
+        }
+    }
+    o
+}

@@ -204,3 +204,151 @@ pub fn rules(list: &[&'static crate::rules::RuleMeta]) -> String {
     };
     serde_json::to_string_pretty(&out).unwrap_or_default()
 }
+
+/// `who`: the standard envelope plus `admits` (output-schema.json `$defs/admits`).
+#[derive(Debug, Serialize)]
+pub struct WhoOutput<'a> {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub command: &'static str,
+    pub findings: &'a [Finding],
+    pub summary: Summary,
+    pub admits: WireAdmits,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WireAdmits {
+    pub issuer: Option<String>,
+    pub provider_arn: Option<String>,
+    /// An arbitrary project in a namespace the owner does not control is admitted.
+    pub everyone: bool,
+    pub subjects: Vec<WireSubject>,
+    /// Patterns removed by Deny statements (`not …` for a negated condition, `*`
+    /// for a Deny without a `sub` condition).
+    pub excluded: Vec<String>,
+    /// The same, with the statement and in words.
+    pub exclusions: Vec<WireExclusion>,
+    pub examples: Vec<WireExample>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WireSubject {
+    pub statement: usize,
+    /// As written; `none` when no condition restricts `sub`.
+    pub operator: String,
+    pub pattern: String,
+    pub description: String,
+    pub projects: String,
+    pub ref_types: Vec<String>,
+    pub refs: String,
+    /// The statement's other conditions: key → values (`not …` for negated
+    /// operators, `<Operator> value` for non-string families).
+    pub guards: std::collections::BTreeMap<String, Vec<String>>,
+    pub issuer: Option<String>,
+    /// No subject GitLab issues can match the pattern.
+    pub matches_nothing: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WireExclusion {
+    pub statement: usize,
+    pub operator: String,
+    pub pattern: String,
+    pub description: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WireExample {
+    pub subject: String,
+    pub why: String,
+    pub statement: usize,
+    /// `outside-namespace`, `other-project`, `any-ref-type`, `any-ref`, `anyone`.
+    pub kind: &'static str,
+}
+
+/// The kebab-case name of a breadth kind, for the wire.
+pub fn breadth_kind(kind: crate::subjects::BreadthKind) -> &'static str {
+    use crate::subjects::BreadthKind as K;
+    match kind {
+        K::OutsideNamespace => "outside-namespace",
+        K::OtherProject => "other-project",
+        K::AnyRefType => "any-ref-type",
+        K::AnyRef => "any-ref",
+        K::Anyone => "anyone",
+    }
+}
+
+pub fn who(report: &crate::who::WhoReport) -> String {
+    let admits = match &report.analysis {
+        Some(a) => {
+            let mut examples: Vec<WireExample> = Vec::new();
+            for s in &a.subjects {
+                for b in &s.breadth {
+                    if examples.iter().any(|e| e.subject == b.example) {
+                        continue;
+                    }
+                    examples.push(WireExample {
+                        subject: b.example.clone(),
+                        why: format!(
+                            "statement {} (`{}`): {}",
+                            s.statement, s.pattern.text, b.why
+                        ),
+                        statement: s.statement,
+                        kind: breadth_kind(b.kind),
+                    });
+                }
+            }
+            WireAdmits {
+                issuer: a.issuer.clone(),
+                provider_arn: a.provider_arn.clone(),
+                everyone: a.everyone,
+                subjects: a
+                    .subjects
+                    .iter()
+                    .map(|s| WireSubject {
+                        statement: s.statement,
+                        operator: s.operator.clone(),
+                        pattern: s.pattern.text.clone(),
+                        description: s.description.clone(),
+                        projects: s.projects.clone(),
+                        ref_types: s.ref_types.clone(),
+                        refs: s.refs.clone(),
+                        guards: s.guards.clone(),
+                        issuer: s.issuer.clone(),
+                        matches_nothing: s.never_matches,
+                    })
+                    .collect(),
+                excluded: a.exclusions.iter().map(|e| e.pattern.clone()).collect(),
+                exclusions: a
+                    .exclusions
+                    .iter()
+                    .map(|e| WireExclusion {
+                        statement: e.statement,
+                        operator: e.operator.clone(),
+                        pattern: e.pattern.clone(),
+                        description: e.description.clone(),
+                    })
+                    .collect(),
+                examples,
+            }
+        }
+        None => WireAdmits {
+            issuer: None,
+            provider_arn: None,
+            everyone: false,
+            subjects: Vec::new(),
+            excluded: Vec::new(),
+            exclusions: Vec::new(),
+            examples: Vec::new(),
+        },
+    };
+    let out = WhoOutput {
+        schema_version: 1,
+        tool: Tool::current(),
+        command: "who",
+        findings: &report.findings,
+        summary: Summary::of(&report.findings, 1),
+        admits,
+    };
+    serde_json::to_string_pretty(&out).unwrap_or_default()
+}

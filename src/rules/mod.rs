@@ -41,6 +41,16 @@ mod test_support;
 mod unsupported_condition_key;
 mod wildcard_in_exact_operator;
 mod wildcard_principal;
+// Subject analysis rules (src/subjects).
+mod contradictory_conditions;
+mod merge_request_pipelines_admitted;
+mod missing_sub_condition;
+mod negated_operator_only;
+mod path_based_identity;
+mod sub_never_matches;
+mod sub_wildcard_crosses_namespace;
+mod sub_wildcard_too_broad;
+mod unprotected_refs_admitted;
 
 /// The exact error STS returns when the trust policy does not admit the request.
 pub const ACCESS_DENIED: &str =
@@ -104,6 +114,16 @@ pub static ALL: &[&RuleMeta] = &[
     &for_all_values_on_single_valued_key::META,
     &missing_aud_condition::META,
     &string_like_without_wildcard::META,
+    // Subject analysis rules.
+    &sub_never_matches::META,
+    &contradictory_conditions::META,
+    &missing_sub_condition::META,
+    &negated_operator_only::META,
+    &sub_wildcard_crosses_namespace::META,
+    &sub_wildcard_too_broad::META,
+    &path_based_identity::META,
+    &unprotected_refs_admitted::META,
+    &merge_request_pipelines_admitted::META,
 ];
 
 /// The checks `lint` runs on each policy, in a fixed order.
@@ -126,6 +146,16 @@ pub static POLICY_RULES: &[&dyn Rule] = &[
     &for_all_values_on_single_valued_key::ForAllValuesOnSingleValuedKey,
     &missing_aud_condition::MissingAudCondition,
     &string_like_without_wildcard::StringLikeWithoutWildcard,
+    // Subject analysis rules.
+    &sub_never_matches::SubNeverMatches,
+    &contradictory_conditions::ContradictoryConditions,
+    &missing_sub_condition::MissingSubCondition,
+    &negated_operator_only::NegatedOperatorOnly,
+    &sub_wildcard_crosses_namespace::SubWildcardCrossesNamespace,
+    &sub_wildcard_too_broad::SubWildcardTooBroad,
+    &path_based_identity::PathBasedIdentity,
+    &unprotected_refs_admitted::UnprotectedRefsAdmitted,
+    &merge_request_pipelines_admitted::MergeRequestPipelinesAdmitted,
 ];
 
 // Short names for the rules other modules report directly.

@@ -1,0 +1,485 @@
+//! The language of GitLab subjects as a small automaton, and the sound test "can
+//! this policy value or pattern match any subject GitLab issues?".
+//!
+//! A subject is one or more `name:value` components joined with `:` (SPEC §5). The
+//! automaton accepts a *superset* of what GitLab issues: every documented component
+//! name, in any order, any number of times, each with the values GitLab can put
+//! there:
+//!
+//! - `project_path`: `group(/subgroup)*/project`, each segment `[A-Za-z0-9_.][A-Za-z0-9_.-]*`
+//!   (GitLab's path rule; a project always sits in a group or user namespace);
+//! - `namespace_path`: one or more such segments;
+//! - `project_id`, `namespace_id`: decimal digits;
+//! - `ref_type`: `branch` or `tag` (or a subset, see [`Grammar::with_ref_types`]);
+//! - `ref`: a Git ref short name — no control characters, space, `~^:?*[\`, not
+//!   starting with `-`, `refs/heads/` or `refs/remotes/` (Gitlab::GitRefValidator);
+//! - `environment`: any text without `:`; `environment_protected`: `true`/`false`;
+//!   `deployment_tier`: `production|staging|testing|development|other` (both may be
+//!   empty for jobs without an environment).
+//!
+//! Because the language only over-approximates, "the intersection with a pattern is
+//! empty" is a proof that the pattern can never match: the check is sound (no false
+//! alarms for patterns that could match), which is what `sub-never-matches` needs.
+//! The intersection is a breadth-first search over (pattern position × automaton
+//! state) pairs, so the work is bounded by their product.
+
+use std::sync::OnceLock;
+
+use crate::iam::wildcard::Token;
+
+/// A set of characters an automaton edge accepts. Every class is non-empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Class {
+    Char(char),
+    /// `[A-Za-z0-9_.]`: the first character of a path segment.
+    PathStart,
+    /// `[A-Za-z0-9_.-]`.
+    PathChar,
+    Digit,
+    /// A character allowed in a Git ref name, minus `except`.
+    RefChar {
+        except: Vec<char>,
+    },
+    /// Anything but `:` and control characters.
+    Text,
+}
+
+fn is_ref_char(c: char) -> bool {
+    !(c.is_control() || c.is_whitespace() || "~^:?*[\\".contains(c))
+}
+
+impl Class {
+    fn contains(&self, c: char) -> bool {
+        match self {
+            Class::Char(x) => *x == c,
+            Class::PathStart => c.is_ascii_alphanumeric() || c == '_' || c == '.',
+            Class::PathChar => c.is_ascii_alphanumeric() || "_.-".contains(c),
+            Class::Digit => c.is_ascii_digit(),
+            Class::RefChar { except } => is_ref_char(c) && !except.contains(&c),
+            Class::Text => c != ':' && !c.is_control(),
+        }
+    }
+
+    /// Whether the class holds some character that folds to the same as `c`.
+    fn contains_folded(&self, c: char) -> bool {
+        if !c.is_ascii() {
+            // Unicode case folding can map several characters together; claiming a
+            // match keeps the test sound.
+            return true;
+        }
+        self.contains(c.to_ascii_lowercase()) || self.contains(c.to_ascii_uppercase())
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct State {
+    accept: bool,
+    edges: Vec<(Class, usize)>,
+}
+
+/// An automaton for (a superset of) the subjects GitLab issues.
+#[derive(Debug, Clone)]
+pub struct Grammar {
+    states: Vec<State>,
+    start: usize,
+}
+
+/// Git ref prefixes GitLab refuses for branch and tag names.
+const REFUSED_REF_PREFIXES: &[&str] = &["refs/heads/", "refs/remotes/"];
+
+impl Grammar {
+    /// Every subject GitLab can issue.
+    pub fn all() -> &'static Grammar {
+        static G: OnceLock<Grammar> = OnceLock::new();
+        G.get_or_init(|| Grammar::with_ref_types(&["branch", "tag"]))
+    }
+
+    /// Subjects that can belong to a branch pipeline: `ref_type`, when present, is `branch`.
+    pub fn branches() -> &'static Grammar {
+        static G: OnceLock<Grammar> = OnceLock::new();
+        G.get_or_init(|| Grammar::with_ref_types(&["branch"]))
+    }
+
+    /// Subjects that can belong to a tag pipeline.
+    pub fn tags() -> &'static Grammar {
+        static G: OnceLock<Grammar> = OnceLock::new();
+        G.get_or_init(|| Grammar::with_ref_types(&["tag"]))
+    }
+
+    /// Subjects whose `ref_type` component, when present, is one of `ref_types`.
+    pub fn with_ref_types(ref_types: &[&str]) -> Grammar {
+        let mut b = Builder::default();
+        let start = b.state();
+        for (name, _) in crate::gitlab::sub::COMPONENTS {
+            let after_name = b.literal(start, name);
+            let value_start = b.state();
+            b.edge(after_name, Class::Char(':'), value_start);
+            let ends = match *name {
+                "project_path" => b.path(value_start, 2),
+                "namespace_path" => b.path(value_start, 1),
+                "project_id" | "namespace_id" => b.digits(value_start),
+                "ref_type" => b.words(value_start, ref_types, false),
+                "ref" => b.git_ref(value_start),
+                "environment_protected" => b.words(value_start, &["true", "false"], true),
+                "deployment_tier" => b.words(
+                    value_start,
+                    &["production", "staging", "testing", "development", "other"],
+                    true,
+                ),
+                _ => b.text(value_start),
+            };
+            for e in ends {
+                b.states[e].accept = true;
+                b.edge(e, Class::Char(':'), start);
+            }
+        }
+        Grammar {
+            states: b.states,
+            start,
+        }
+    }
+
+    /// Whether some subject of this language matches `tokens` (a compiled IAM
+    /// pattern: literals, `?`, `*`). `ignore_case` compares like the `…IgnoreCase`
+    /// operators.
+    pub fn can_match(&self, tokens: &[Token], ignore_case: bool) -> bool {
+        let m = tokens.len();
+        let n = self.states.len();
+        let mut seen = vec![false; (m + 1) * n];
+        let mut stack = vec![(0usize, self.start)];
+        seen[self.start] = true;
+        while let Some((i, q)) = stack.pop() {
+            if i == m && self.states[q].accept {
+                return true;
+            }
+            let mut push = |i: usize, q: usize, stack: &mut Vec<(usize, usize)>| {
+                let k = i * n + q;
+                if !seen[k] {
+                    seen[k] = true;
+                    stack.push((i, q));
+                }
+            };
+            let Some(token) = tokens.get(i) else {
+                continue;
+            };
+            match token {
+                Token::Any => {
+                    push(i + 1, q, &mut stack);
+                    for (_, to) in &self.states[q].edges {
+                        push(i, *to, &mut stack);
+                    }
+                }
+                Token::One => {
+                    for (_, to) in &self.states[q].edges {
+                        push(i + 1, *to, &mut stack);
+                    }
+                }
+                Token::Lit(c) => {
+                    for (class, to) in &self.states[q].edges {
+                        let ok = if ignore_case {
+                            class.contains_folded(*c)
+                        } else {
+                            class.contains(*c)
+                        };
+                        if ok {
+                            push(i + 1, *to, &mut stack);
+                        }
+                    }
+                }
+            }
+        }
+        false
+    }
+
+    /// Whether `subject` itself is a subject of this language.
+    pub fn accepts(&self, subject: &str) -> bool {
+        let tokens: Vec<Token> = subject.chars().map(Token::Lit).collect();
+        self.can_match(&tokens, false)
+    }
+}
+
+#[derive(Default)]
+struct Builder {
+    states: Vec<State>,
+}
+
+impl Builder {
+    fn state(&mut self) -> usize {
+        self.states.push(State::default());
+        self.states.len() - 1
+    }
+
+    fn edge(&mut self, from: usize, class: Class, to: usize) {
+        self.states[from].edges.push((class, to));
+    }
+
+    /// A chain spelling `word` from `from`; returns the state after it.
+    fn literal(&mut self, from: usize, word: &str) -> usize {
+        let mut at = from;
+        for c in word.chars() {
+            let next = self.state();
+            self.edge(at, Class::Char(c), next);
+            at = next;
+        }
+        at
+    }
+
+    /// `segment(/segment)*` with at least `min_segments` segments.
+    fn path(&mut self, from: usize, min_segments: usize) -> Vec<usize> {
+        let mut at = from;
+        let mut last = from;
+        for i in 0..min_segments.max(1) {
+            if i > 0 {
+                let slash = self.state();
+                self.edge(at, Class::Char('/'), slash);
+                at = slash;
+            }
+            let seg = self.state();
+            self.edge(at, Class::PathStart, seg);
+            self.edge(seg, Class::PathChar, seg);
+            at = seg;
+            last = seg;
+        }
+        // Further segments: `/` back to a segment start that loops here.
+        let more = self.state();
+        self.edge(last, Class::Char('/'), more);
+        self.edge(more, Class::PathStart, last);
+        vec![last]
+    }
+
+    fn digits(&mut self, from: usize) -> Vec<usize> {
+        let d = self.state();
+        self.edge(from, Class::Digit, d);
+        self.edge(d, Class::Digit, d);
+        vec![d]
+    }
+
+    fn words(&mut self, from: usize, words: &[&str], empty: bool) -> Vec<usize> {
+        let mut ends: Vec<usize> = words.iter().map(|w| self.literal(from, w)).collect();
+        if empty {
+            ends.push(from);
+        }
+        ends
+    }
+
+    fn text(&mut self, from: usize) -> Vec<usize> {
+        self.edge(from, Class::Text, from);
+        vec![from]
+    }
+
+    /// A Git ref name: a trie over the refused prefixes, leaving it for a free state
+    /// on the first character that departs from every refused prefix.
+    fn git_ref(&mut self, from: usize) -> Vec<usize> {
+        let free = self.state();
+        self.edge(free, Class::RefChar { except: Vec::new() }, free);
+        let mut ends = vec![free];
+        // Trie nodes: (prefix so far, state).
+        let mut nodes: Vec<(String, usize)> = vec![(String::new(), from)];
+        let mut i = 0;
+        while i < nodes.len() {
+            let (prefix, state) = nodes[i].clone();
+            i += 1;
+            let mut next_chars: Vec<char> = REFUSED_REF_PREFIXES
+                .iter()
+                .filter_map(|p| p.strip_prefix(prefix.as_str()))
+                .filter_map(|rest| rest.chars().next())
+                .collect();
+            next_chars.sort_unstable();
+            next_chars.dedup();
+            for c in &next_chars {
+                let longer = format!("{prefix}{c}");
+                if REFUSED_REF_PREFIXES.contains(&longer.as_str()) {
+                    continue; // a refused prefix: no way forward
+                }
+                let child = self.state();
+                self.edge(state, Class::Char(*c), child);
+                nodes.push((longer, child));
+            }
+            let mut except = next_chars;
+            if prefix.is_empty() {
+                except.push('-'); // GitLab refuses names starting with `-`
+            } else {
+                ends.push(state);
+            }
+            self.edge(state, Class::RefChar { except }, free);
+        }
+        ends
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::iam::wildcard::Pattern;
+
+    fn like(p: &str) -> bool {
+        Grammar::all().can_match(Pattern::glob(p).tokens(), false)
+    }
+
+    fn exact(s: &str) -> bool {
+        Grammar::all().accepts(s)
+    }
+
+    #[test]
+    fn accepts_documented_forms() {
+        for s in [
+            "project_path:g/p:ref_type:branch:ref:main",
+            "project_path:group/sub/sub2/project:ref_type:tag:ref:v1.2.3",
+            "project_path:g/p:ref:main",
+            "project_path:g/p:ref_type:branch",
+            "project_path:g/p:ref:main:ref_type:branch",
+            "project_id:20:ref_type:branch:ref:main",
+            "project_path:g/p:ref_type:branch:ref:feature/x:environment:prod eu:deployment_tier:production",
+            "project_path:g/p:ref_type:branch:ref:refs",
+            "project_path:my.group/_p-1:ref_type:branch:ref:räksmörgås",
+        ] {
+            assert!(exact(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn refuses_what_gitlab_never_issues() {
+        for s in [
+            "repo:org/repo:ref:refs/heads/main",
+            "project_path:g/p:ref_type:branch:ref:refs/heads/main",
+            "project_path:g/p:ref_type:branches:ref:main",
+            "project_path:g/p:ref_type:heads:ref:main",
+            "project_path:app:ref_type:branch:ref:main",
+            " project_path:g/p:ref_type:branch:ref:main",
+            "project_path:g/p:ref_type:branch:ref:main ",
+            "project_path:g/p:ref_type:branch:ref:",
+            "project_path:g/p:ref_type:branch:ref:-x",
+            "project_path:g/p:branch:main",
+            "project_id:abc:ref_type:branch:ref:main",
+            "project_path:-g/p:ref_type:branch:ref:main",
+            "project_path:g//p:ref_type:branch:ref:main",
+            "",
+        ] {
+            assert!(!exact(s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn patterns_are_decided_soundly() {
+        for p in [
+            "*",
+            "project_path:*",
+            "*:ref_type:branch:ref:main",
+            "project_path:mygroup*",
+            "project_path:g/?:ref_type:*:ref:*",
+            "*refs/heads/main", // a branch could be named `x/refs/heads/main`
+            "project_path:g/p:ref_type:branch:ref:re*",
+            "project_path:g/p*",
+        ] {
+            assert!(like(p), "{p}");
+        }
+        for p in [
+            "repo:*",
+            "repo:org/*:ref:refs/heads/main",
+            "project_path:g/p:ref_type:branch:ref:refs/heads/*",
+            "project_path:g/p:ref_type:tags:*",
+            "project_path:app:ref_type:branch:*",
+            "project_path:g/p:ref_type:branch:ref:main ",
+            " *",
+            "*:ref_type:merge_request:*",
+        ] {
+            assert!(!like(p), "{p}");
+        }
+    }
+
+    #[test]
+    fn ignore_case_folds() {
+        let g = Grammar::all();
+        let t: Vec<Token> = "PROJECT_PATH:G/P:REF_TYPE:BRANCH:REF:MAIN"
+            .chars()
+            .map(Token::Lit)
+            .collect();
+        assert!(!g.can_match(&t, false));
+        assert!(g.can_match(&t, true));
+    }
+
+    #[test]
+    fn ref_type_subsets() {
+        let tag = Pattern::glob("project_path:g/p:ref_type:tag:ref:*");
+        assert!(!Grammar::branches().can_match(tag.tokens(), false));
+        assert!(Grammar::tags().can_match(tag.tokens(), false));
+        // A form without ref_type may belong to a branch or a tag.
+        let no_type = Pattern::glob("project_path:g/p:ref:main");
+        assert!(Grammar::branches().can_match(no_type.tokens(), false));
+        assert!(Grammar::tags().can_match(no_type.tokens(), false));
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn segment() -> impl Strategy<Value = String> {
+            "[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,8}"
+        }
+
+        fn path() -> impl Strategy<Value = String> {
+            proptest::collection::vec(segment(), 2..5).prop_map(|s| s.join("/"))
+        }
+
+        fn git_ref() -> impl Strategy<Value = String> {
+            "[a-z0-9][a-z0-9._/-]{0,12}".prop_filter("GitLab refuses these prefixes", |r| {
+                !r.starts_with("refs/heads/") && !r.starts_with("refs/remotes/")
+            })
+        }
+
+        /// Subjects as GitLab issues them, in the documented component forms.
+        fn subject() -> impl Strategy<Value = String> {
+            (
+                path(),
+                "[0-9]{1,8}",
+                prop_oneof!["branch", "tag"],
+                git_ref(),
+                0..5usize,
+            )
+                .prop_map(|(p, id, t, r, form)| match form {
+                    0 => format!("project_path:{p}:ref_type:{t}:ref:{r}"),
+                    1 => format!("project_path:{p}:ref:{r}"),
+                    2 => format!("project_path:{p}:ref_type:{t}"),
+                    3 => format!("project_path:{p}:ref:{r}:ref_type:{t}"),
+                    _ => format!("project_id:{id}:ref_type:{t}:ref:{r}"),
+                })
+        }
+
+        proptest! {
+            /// Soundness: a pattern made from a real subject by replacing any part
+            /// with `*` or one character with `?` is never reported as unmatchable.
+            #[test]
+            fn patterns_from_real_subjects_can_match(
+                s in subject(),
+                a in 0usize..200,
+                b in 0usize..200,
+                one in any::<bool>(),
+            ) {
+                prop_assert!(Grammar::all().accepts(&s), "{}", s);
+                let chars: Vec<char> = s.chars().collect();
+                let (i, j) = (a % chars.len(), b % chars.len());
+                let (lo, hi) = (i.min(j), i.max(j));
+                let p: String = if one {
+                    chars.iter().enumerate().map(|(k, c)| if k == lo { '?' } else { *c }).collect()
+                } else {
+                    chars[..lo].iter().chain(std::iter::once(&'*')).chain(&chars[hi..]).collect()
+                };
+                prop_assert!(
+                    Grammar::all().can_match(Pattern::glob(&p).tokens(), false),
+                    "{} (from {})", p, s
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn work_is_bounded() {
+        let long = format!(
+            "project_path:g/p:ref_type:branch:ref:{}",
+            "*a".repeat(2_000)
+        );
+        assert!(like(&long));
+        let never = format!("repo:{}", "*a".repeat(2_000));
+        assert!(!like(&never));
+    }
+}

@@ -1,0 +1,955 @@
+//! Subject analysis: the set of GitLab subjects (`<provider>:sub`) a trust policy
+//! admits, in plain words, with concrete over-broad examples verified by the engine.
+//!
+//! Pure: a [`Policy`] (and optionally an intended [`Scope`]) in, an [`Analysis`] out.
+//!
+//! - Every Allow statement that trusts a GitLab OIDC provider and covers
+//!   `sts:AssumeRoleWithWebIdentity` contributes its positive `sub` values
+//!   (`StringEquals`/`StringLike`/`…IgnoreCase`, with `ForAnyValue:`/`…IfExists`
+//!   forms) — ORed within a condition, ANDed with the statement's other conditions,
+//!   which are kept as *guards* (`project_id`, `ref_protected`, …).
+//! - Deny statements become *exclusions*.
+//! - Each value is read as a [`SubPattern`]: which projects, ref types and refs.
+//!   [`grammar::Grammar`] decides soundly whether it can match anything at all.
+//! - Wildcard values get *breadth* items: a concrete subject outside the owner's
+//!   namespace (crossing), another project inside it, another ref type, an
+//!   arbitrary ref. Each example is found among candidates built from the pattern
+//!   and is reported only after [`crate::iam::evaluate`] admits it with claims made
+//!   for it (see [`probe`]).
+//!
+//! The owner's namespace is, without a [`Scope`], the set of top-level groups the
+//! policy's own `sub` values name literally (`mygroup` from
+//! `project_path:mygroup/app:…`, or the literal start of `project_path:mygroup*`).
+
+pub mod grammar;
+pub mod pattern;
+pub mod probe;
+
+use std::collections::BTreeMap;
+
+use crate::iam::evaluate::ASSUME_ROLE_WITH_WEB_IDENTITY;
+use crate::iam::operator::{BaseOperator, Family, Operator, Qualifier};
+use crate::iam::provider::ProviderArn;
+use crate::iam::wildcard::{Pattern, fold_case, matches_ignore_case};
+use crate::json::Span;
+use crate::policy::{Condition, Effect, Located, Policy, Principal, Statement};
+
+pub use pattern::SubPattern;
+use probe::{Candidate, Prober, Realm};
+
+/// What the owner intends to admit, when configured (`.oidc-doctor.toml` `[scope]`).
+/// Without it, the owner's namespaces are the top-level groups the policy names.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    /// The issuer URL the roles are meant for (`https://gitlab.com`).
+    pub issuer: Option<String>,
+    /// Intended project paths, as IAM-style globs (`mygroup/app`, `mygroup/*`).
+    pub projects: Vec<String>,
+    /// Intended refs, as globs (`main`, `release/*`).
+    pub refs: Vec<String>,
+}
+
+/// The result of analysing one policy.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// The issuer of the trusted GitLab provider (when all statements agree).
+    pub issuer: Option<String>,
+    pub provider_arn: Option<String>,
+    /// An arbitrary project in a namespace the owner does not control is admitted
+    /// (probed with the engine).
+    pub everyone: bool,
+    pub everyone_example: Option<String>,
+    /// The issuer of the statement that lets anyone in.
+    pub everyone_issuer: Option<String>,
+    pub subjects: Vec<Admitted>,
+    pub exclusions: Vec<Exclusion>,
+    pub owner: Owner,
+}
+
+/// How a statement restricts `sub`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Restriction {
+    /// One value of a positive `sub` condition.
+    Value,
+    /// No condition on `sub` at all.
+    None,
+    /// Only negated operators (`StringNotLike`, …) on `sub`.
+    NegatedOnly,
+}
+
+/// One admitted subject pattern.
+#[derive(Debug, Clone)]
+pub struct Admitted {
+    pub statement: usize,
+    pub sid: Option<String>,
+    pub restriction: Restriction,
+    /// The operator as written (`"none"` when no condition restricts sub).
+    pub operator: String,
+    /// The condition key as written (`gitlab.com:sub`).
+    pub key: String,
+    /// The value; `*` for statements without a positive restriction.
+    pub pattern: SubPattern,
+    /// Where the value is written (span and JSON pointer); `None` without a value.
+    pub location: Option<(Span, String)>,
+    pub issuer: Option<String>,
+    pub gitlab_com: bool,
+    pub description: String,
+    pub projects: String,
+    pub ref_types: Vec<String>,
+    pub refs: String,
+    pub guards: BTreeMap<String, Vec<String>>,
+    /// No subject GitLab issues can match the value.
+    pub never_matches: bool,
+    /// `${…}` policy variables: the value depends on the request.
+    pub has_variables: bool,
+    /// A `project_id` StringEquals pin in the same statement.
+    pub project_pin: bool,
+    /// A `namespace_id` StringEquals pin in the same statement.
+    pub namespace_pin: bool,
+    /// Verified over-broad examples, most important first.
+    pub breadth: Vec<Breadth>,
+}
+
+/// What kind of breadth an example shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BreadthKind {
+    /// A project in a namespace the owner does not control.
+    OutsideNamespace,
+    /// Another project inside the owner's namespace.
+    OtherProject,
+    /// The other ref type (a tag where branches were meant, or vice versa).
+    AnyRefType,
+    /// An arbitrary ref.
+    AnyRef,
+    /// No restriction at all (no positive `sub` condition).
+    Anyone,
+}
+
+/// One verified example of breadth.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Breadth {
+    pub kind: BreadthKind,
+    /// A concrete subject the engine admits.
+    pub example: String,
+    /// Why the author probably did not mean it.
+    pub why: String,
+}
+
+/// What a Deny statement removes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exclusion {
+    pub statement: usize,
+    pub sid: Option<String>,
+    pub operator: String,
+    /// The pattern removed (`not …` for a negated condition, `*` for none).
+    pub pattern: String,
+    pub description: String,
+}
+
+/// The namespaces (and projects) the owner controls.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Owner {
+    /// Top-level groups, as written.
+    pub groups: Vec<String>,
+    /// Project paths written literally.
+    pub projects: Vec<String>,
+    /// Project IDs written literally (sub components and pins).
+    pub project_ids: Vec<String>,
+    pub scope: Option<Scope>,
+}
+
+impl Owner {
+    /// Whether a project path lies inside what the owner controls.
+    pub fn contains_path(&self, path: &str) -> bool {
+        if let Some(scope) = self.scope.as_ref().filter(|s| !s.projects.is_empty()) {
+            return scope
+                .projects
+                .iter()
+                .any(|p| Pattern::glob(&fold_case(p)).matches(&fold_case(path)));
+        }
+        let top = path.split('/').next().unwrap_or(path);
+        self.groups.iter().any(|g| g.eq_ignore_ascii_case(top))
+    }
+
+    pub fn contains_id(&self, id: &str) -> bool {
+        self.project_ids.iter().any(|i| i == id)
+    }
+
+    /// `mygroup` / `mygroup or othergroup` / `the intended projects`, for messages.
+    pub fn describe(&self) -> String {
+        if self.scope.as_ref().is_some_and(|s| !s.projects.is_empty()) {
+            return "the configured scope".to_string();
+        }
+        match self.groups.len() {
+            0 => "any namespace the policy names literally (it names none)".to_string(),
+            1 => self.groups[0].clone(),
+            _ => self.groups.join(" or "),
+        }
+    }
+
+    fn intended_ref(&self, r: &str) -> Option<bool> {
+        let scope = self.scope.as_ref().filter(|s| !s.refs.is_empty())?;
+        Some(scope.refs.iter().any(|p| Pattern::glob(p).matches(r)))
+    }
+}
+
+/// Hosts of OIDC providers that are not GitLab: their `sub` has another grammar.
+const NON_GITLAB_HOSTS: &[&str] = &[
+    "token.actions.githubusercontent.com",
+    "vstoken.actions.githubusercontent.com",
+    "oidc.circleci.com",
+    "app.terraform.io",
+    "accounts.google.com",
+    "sts.windows.net",
+    "login.microsoftonline.com",
+    "api.bitbucket.org",
+    "agent.buildkite.com",
+    "cognito-identity.amazonaws.com",
+];
+
+/// Whether a provider (host/path) is (or may be) a GitLab instance.
+pub fn is_gitlab_provider(host_path: &str, scope: Option<&Scope>) -> bool {
+    if let Some(issuer) = scope.and_then(|s| s.issuer.as_deref()) {
+        return crate::iam::context::provider_prefix(issuer).eq_ignore_ascii_case(host_path);
+    }
+    let host = host_path.split('/').next().unwrap_or(host_path);
+    !(NON_GITLAB_HOSTS
+        .iter()
+        .any(|h| host.eq_ignore_ascii_case(h))
+        || host.starts_with("oidc.eks.")
+        || host.contains("bitbucket"))
+}
+
+/// An Allow statement that trusts a GitLab provider for web identity.
+#[derive(Debug, Clone)]
+pub struct GitLabStatement<'a> {
+    pub statement: &'a Statement,
+    /// The first valid GitLab provider ARN (None when the Federated value is not a
+    /// valid ARN: the intent is still OIDC).
+    pub provider: Option<ProviderArn>,
+}
+
+impl GitLabStatement<'_> {
+    pub fn gitlab_com(&self) -> bool {
+        self.provider
+            .as_ref()
+            .is_some_and(ProviderArn::is_gitlab_com)
+    }
+
+    pub fn prefix(&self) -> Option<&str> {
+        self.provider.as_ref().map(|p| p.host_path.as_str())
+    }
+}
+
+/// Whether a statement's Action/NotAction covers `sts:AssumeRoleWithWebIdentity`.
+pub fn covers_web_identity(s: &Statement) -> bool {
+    if let Some(actions) = &s.action {
+        return actions
+            .value
+            .iter()
+            .any(|a| matches_ignore_case(&a.value, ASSUME_ROLE_WITH_WEB_IDENTITY));
+    }
+    if let Some(not_actions) = &s.not_action {
+        return !not_actions
+            .value
+            .iter()
+            .any(|a| matches_ignore_case(&a.value, ASSUME_ROLE_WITH_WEB_IDENTITY));
+    }
+    false
+}
+
+/// Statements (of `effect`) that trust a GitLab OIDC provider for web identity.
+pub fn gitlab_statements<'a>(
+    policy: &'a Policy,
+    effect: Effect,
+    scope: Option<&Scope>,
+) -> Vec<GitLabStatement<'a>> {
+    policy
+        .statements
+        .iter()
+        .filter(|s| s.effect() == Some(effect) && covers_web_identity(s))
+        .filter_map(|s| {
+            let federated: Vec<&Located<String>> = s
+                .principal
+                .iter()
+                .flat_map(|p| p.value.values_of("Federated"))
+                .collect();
+            if federated.is_empty() {
+                return None;
+            }
+            let parsed: Vec<Result<ProviderArn, String>> = federated
+                .iter()
+                .map(|f| ProviderArn::parse(&f.value))
+                .collect();
+            let gitlab: Vec<&ProviderArn> = parsed
+                .iter()
+                .filter_map(|p| p.as_ref().ok())
+                .filter(|p| is_gitlab_provider(&p.host_path, scope))
+                .collect();
+            let any_invalid = parsed.iter().any(Result::is_err);
+            if gitlab.is_empty() && !any_invalid {
+                return None; // only non-GitLab providers
+            }
+            Some(GitLabStatement {
+                statement: s,
+                provider: gitlab.first().map(|p| (*p).clone()),
+            })
+        })
+        .collect()
+}
+
+/// A string-family condition on `…:sub`.
+#[derive(Debug, Clone)]
+pub struct SubCondition<'a> {
+    pub condition: &'a Condition,
+    pub operator: Operator,
+}
+
+impl SubCondition<'_> {
+    pub fn negated(&self) -> bool {
+        self.operator.base.is_negated()
+    }
+
+    pub fn like(&self) -> bool {
+        matches!(
+            self.operator.base,
+            BaseOperator::StringLike | BaseOperator::StringNotLike
+        )
+    }
+
+    pub fn ignore_case(&self) -> bool {
+        matches!(
+            self.operator.base,
+            BaseOperator::StringEqualsIgnoreCase | BaseOperator::StringNotEqualsIgnoreCase
+        )
+    }
+
+    pub fn pattern(&self, value: &str) -> SubPattern {
+        SubPattern::new(value, self.like(), self.ignore_case())
+    }
+}
+
+/// The claim a condition key names (`gitlab.com:sub` → `sub`).
+pub fn claim_of(key: &str) -> &str {
+    key.rsplit_once(':').map(|(_, c)| c).unwrap_or(key)
+}
+
+/// Whether a key is `<prefix>:<claim>`.
+fn is_key(key: &str, prefix: Option<&str>, claim: &str) -> bool {
+    match (key.rsplit_once(':'), prefix) {
+        (Some((p, c)), Some(prefix)) => {
+            c.eq_ignore_ascii_case(claim) && p.eq_ignore_ascii_case(prefix)
+        }
+        (Some((_, c)), None) => c.eq_ignore_ascii_case(claim),
+        _ => false,
+    }
+}
+
+/// The statement's String-family conditions on a `…:sub` key.
+pub fn sub_conditions(s: &Statement) -> Vec<SubCondition<'_>> {
+    s.conditions
+        .iter()
+        .filter(|c| claim_of(&c.key.value).eq_ignore_ascii_case("sub"))
+        .filter_map(|c| {
+            let operator = Operator::parse(&c.operator.value).ok()?;
+            (operator.base.family() == Family::String).then_some(SubCondition {
+                condition: c,
+                operator,
+            })
+        })
+        .collect()
+}
+
+/// Values of positive equality conditions (a pin) on `<prefix>:<claim>`.
+pub fn pinned_values(s: &Statement, prefix: Option<&str>, claim: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in &s.conditions {
+        if !is_key(&c.key.value, prefix, claim) {
+            continue;
+        }
+        let Ok(op) = Operator::parse(&c.operator.value) else {
+            continue;
+        };
+        let equality = matches!(
+            op.base,
+            BaseOperator::StringEquals
+                | BaseOperator::StringEqualsIgnoreCase
+                | BaseOperator::StringLike
+                | BaseOperator::NumericEquals
+        );
+        if !equality || op.qualifier == Some(Qualifier::ForAllValues) {
+            continue;
+        }
+        let like = op.base == BaseOperator::StringLike;
+        if like
+            && c.values
+                .iter()
+                .any(|v| v.value.text.contains('*') || v.value.text.contains('?'))
+        {
+            continue;
+        }
+        out.extend(c.values.iter().map(|v| v.value.text.clone()));
+    }
+    out
+}
+
+/// A condition as guard text: the values, `not …` for negated operators, the
+/// operator name for other families.
+fn guard_values(c: &Condition) -> Vec<String> {
+    let op = Operator::parse(&c.operator.value).ok();
+    c.values
+        .iter()
+        .map(|v| {
+            let t = &v.value.text;
+            match op {
+                Some(op) if op.base.is_negated() => format!("not {t}"),
+                Some(op)
+                    if matches!(op.base.family(), Family::String | Family::Bool)
+                        && op.base != BaseOperator::Null =>
+                {
+                    t.clone()
+                }
+                _ => format!("{} {t}", c.operator.value),
+            }
+        })
+        .collect()
+}
+
+fn owner_of(statements: &[GitLabStatement<'_>], scope: Option<&Scope>) -> Owner {
+    let mut owner = Owner {
+        scope: scope.cloned(),
+        ..Owner::default()
+    };
+    let push = |list: &mut Vec<String>, v: &str| {
+        if !v.is_empty() && !list.iter().any(|x| x.eq_ignore_ascii_case(v)) {
+            list.push(v.to_string());
+        }
+    };
+    for gs in statements {
+        for sc in sub_conditions(gs.statement).iter().filter(|c| !c.negated()) {
+            for v in &sc.condition.values {
+                let p = sc.pattern(&v.value.text);
+                let Some(parts) = &p.parts else {
+                    continue;
+                };
+                for part in parts {
+                    let wild = p.like && (part.value.contains('*') || part.value.contains('?'));
+                    match part.name.as_str() {
+                        "project_path" | "namespace_path" => {
+                            let literal_end = if wild {
+                                part.value.find(['*', '?']).unwrap_or(part.value.len())
+                            } else {
+                                part.value.len()
+                            };
+                            let literal = &part.value[..literal_end];
+                            let top = literal.split('/').next().unwrap_or(literal);
+                            push(&mut owner.groups, top);
+                            if !wild && part.name == "project_path" {
+                                push(&mut owner.projects, &part.value);
+                            }
+                        }
+                        "project_id" if !wild => push(&mut owner.project_ids, &part.value),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        for id in pinned_values(gs.statement, gs.prefix(), "project_id") {
+            push(&mut owner.project_ids, &id);
+        }
+    }
+    owner
+}
+
+/// Analyses which subjects `policy` admits. `scope` states the intended projects
+/// and refs; `None` takes the owner's namespaces from the policy itself.
+pub fn analyze(policy: &Policy, scope: Option<&Scope>) -> Analysis {
+    let allows = gitlab_statements(policy, Effect::Allow, scope);
+    let owner = owner_of(&allows, scope);
+    let prober = Prober::new(policy);
+
+    let mut subjects = Vec::new();
+    for gs in &allows {
+        subjects.extend(admitted_by(gs, policy, &owner, &prober));
+    }
+
+    let issuers: Vec<String> = allows
+        .iter()
+        .filter_map(|g| g.provider.as_ref().map(ProviderArn::issuer))
+        .collect();
+    let same = |v: &[String]| v.first().filter(|f| v.iter().all(|x| x == *f)).cloned();
+    let arns: Vec<String> = allows
+        .iter()
+        .filter_map(|g| {
+            g.statement
+                .principal
+                .iter()
+                .flat_map(|p| p.value.values_of("Federated"))
+                .find(|f| {
+                    ProviderArn::parse(&f.value).is_ok_and(|p| Some(&p) == g.provider.as_ref())
+                })
+                .map(|f| f.value.clone())
+        })
+        .collect();
+
+    // Anyone gets in: a stranger's generic project passes, or some value admits
+    // projects in any namespace (`project_path:*:…`, `project_id:*:…`).
+    let outsider = format!("project_path:{}/", probe::OUTSIDER_GROUP);
+    let everyone = allows
+        .iter()
+        .find_map(|gs| {
+            prober
+                .anyone(gs)
+                .map(|e| (e, gs.provider.as_ref().map(ProviderArn::issuer)))
+        })
+        .or_else(|| {
+            subjects.iter().find_map(|s: &Admitted| {
+                let any_id = s.pattern.part("project_id").is_some_and(|p| p.value == "*");
+                s.breadth
+                    .iter()
+                    .find(|b| {
+                        b.kind == BreadthKind::OutsideNamespace
+                            && (b.example.starts_with(&outsider)
+                                || (any_id && b.example.starts_with("project_id:")))
+                    })
+                    .map(|b| (b.example.clone(), s.issuer.clone()))
+            })
+        });
+    let (everyone_example, everyone_issuer) = match everyone {
+        Some((e, i)) => (Some(e), i),
+        None => (None, None),
+    };
+    Analysis {
+        issuer: same(&issuers).or_else(|| scope.and_then(|s| s.issuer.clone())),
+        provider_arn: same(&arns),
+        everyone: everyone_example.is_some(),
+        everyone_example,
+        everyone_issuer,
+        subjects,
+        exclusions: exclusions(policy, scope),
+        owner,
+    }
+}
+
+fn admitted_by(
+    gs: &GitLabStatement<'_>,
+    policy: &Policy,
+    owner: &Owner,
+    prober: &Prober<'_>,
+) -> Vec<Admitted> {
+    let s = gs.statement;
+    let prefix = gs.prefix();
+    let host = prefix.unwrap_or("the instance").to_string();
+    let conds = sub_conditions(s);
+    let positive: Vec<&SubCondition<'_>> = conds.iter().filter(|c| !c.negated()).collect();
+    let primary = positive.first().map(|c| c.condition);
+    let mut guards: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for c in &s.conditions {
+        if primary.is_some_and(|p| std::ptr::eq(p, c)) {
+            continue;
+        }
+        guards
+            .entry(c.key.value.clone())
+            .or_default()
+            .extend(guard_values(c));
+    }
+    let project_pin = !pinned_values(s, prefix, "project_id").is_empty();
+    let namespace_pin = !pinned_values(s, prefix, "namespace_id").is_empty();
+    let base = |restriction, operator: String, key: String, pattern: SubPattern| Admitted {
+        statement: s.index,
+        sid: s.sid.as_ref().map(|x| x.value.clone()),
+        restriction,
+        operator,
+        key,
+        description: String::new(),
+        projects: pattern.projects(),
+        ref_types: pattern.ref_types(),
+        refs: pattern.refs(),
+        pattern,
+        location: None,
+        issuer: gs.provider.as_ref().map(ProviderArn::issuer),
+        gitlab_com: gs.gitlab_com(),
+        guards: guards.clone(),
+        never_matches: false,
+        has_variables: false,
+        project_pin,
+        namespace_pin,
+        breadth: Vec::new(),
+    };
+    let sub_key = prefix
+        .map(|p| format!("{p}:sub"))
+        .unwrap_or_else(|| "sub".into());
+
+    let Some(first) = positive.first() else {
+        let (restriction, operator, description) = match conds.first() {
+            None => (
+                Restriction::None,
+                "none".to_string(),
+                if project_pin || namespace_pin {
+                    format!(
+                        "any subject: no condition restricts `{sub_key}` (only the ID pin below bounds who gets in)"
+                    )
+                } else {
+                    format!(
+                        "any subject: no condition restricts `{sub_key}`, so every project on {host} can assume the role"
+                    )
+                },
+            ),
+            Some(_) => {
+                let excluded: Vec<String> = conds
+                    .iter()
+                    .flat_map(|c| {
+                        c.condition
+                            .values
+                            .iter()
+                            .map(|v| format!("`{}`", v.value.text))
+                    })
+                    .collect();
+                (
+                    Restriction::NegatedOnly,
+                    conds[0].condition.operator.value.clone(),
+                    format!(
+                        "any subject except {}: only negated operators restrict `{sub_key}`, so every other project on {host} can assume the role",
+                        excluded.join(", ")
+                    ),
+                )
+            }
+        };
+        let mut a = base(
+            restriction,
+            operator,
+            sub_key.clone(),
+            SubPattern::new("*", true, false),
+        );
+        a.projects = format!("any project on {host}");
+        a.refs = "any ref".into();
+        a.description = description;
+        if let Some(example) = prober.anyone(gs) {
+            a.breadth.push(Breadth {
+                kind: BreadthKind::Anyone,
+                example,
+                why: format!(
+                    "a project in a namespace anyone can register on {host}: nothing restricts `sub`"
+                ),
+            });
+        }
+        return vec![a];
+    };
+
+    let variables = policy.variables_enabled();
+    let has_deny = policy
+        .statements
+        .iter()
+        .any(|d| d.effect() == Some(Effect::Deny));
+    first
+        .condition
+        .values
+        .iter()
+        .map(|v| {
+            let pattern = first.pattern(&v.value.text);
+            let has_variables = variables && v.value.text.contains("${");
+            let never_matches = !has_variables && !pattern.can_match();
+            let mut a = base(
+                Restriction::Value,
+                first.condition.operator.value.clone(),
+                first.condition.key.value.clone(),
+                pattern,
+            );
+            a.location = Some((v.span, v.pointer.clone()));
+            a.has_variables = has_variables;
+            a.never_matches = never_matches;
+            a.description = if has_variables {
+                format!(
+                    "`{}` (holds a policy variable: the subject depends on the request)",
+                    a.pattern.text
+                )
+            } else if never_matches {
+                format!(
+                    "nothing: no subject GitLab issues matches `{}`",
+                    a.pattern.text
+                )
+            } else {
+                a.pattern.description()
+            };
+            if !has_variables && !never_matches && a.pattern.has_wildcards() {
+                a.breadth = breadth_of(&a, gs, owner, prober);
+            }
+            if !has_variables && !never_matches && has_deny {
+                trim_denied(&mut a, gs, owner, prober);
+            }
+            a
+        })
+        .collect()
+}
+
+/// Takes out of `a.ref_types` the ref types a Deny statement removes (every
+/// candidate of that type is explicitly denied), and says so.
+fn trim_denied(a: &mut Admitted, gs: &GitLabStatement<'_>, owner: &Owner, prober: &Prober<'_>) {
+    let candidates = probe::candidates(&a.pattern, owner);
+    let mut removed = Vec::new();
+    for t in a.ref_types.clone() {
+        let of_type: Vec<&Candidate> = candidates
+            .iter()
+            .filter(|c| c.ref_type.as_deref() == Some(t.as_str()))
+            .take(12)
+            .collect();
+        if !of_type.is_empty()
+            && of_type
+                .iter()
+                .all(|c| prober.denied(gs, &c.subject, Realm::Inside))
+        {
+            removed.push(t);
+        }
+    }
+    if removed.is_empty() {
+        return;
+    }
+    a.ref_types.retain(|t| !removed.contains(t));
+    let words = |t: &String| if t == "branch" { "branches" } else { "tags" };
+    let removed_words: Vec<&str> = removed.iter().map(words).collect();
+    a.description = if a.ref_types.is_empty() {
+        format!(
+            "nothing in the end: a Deny statement removes every subject `{}` admits",
+            a.pattern.text
+        )
+    } else {
+        format!(
+            "{} ({} removed by a Deny statement)",
+            a.pattern.description_for(&a.ref_types),
+            removed_words.join(" and ")
+        )
+    };
+}
+
+/// The verified breadth items of one wildcard value.
+fn breadth_of(
+    a: &Admitted,
+    gs: &GitLabStatement<'_>,
+    owner: &Owner,
+    prober: &Prober<'_>,
+) -> Vec<Breadth> {
+    let p = &a.pattern;
+    let host = gs.prefix().unwrap_or("the instance");
+    let candidates = probe::candidates(p, owner);
+    let mut out = Vec::new();
+    // The first candidate (preferring those whose text carries one of `markers`,
+    // in order) that the engine admits.
+    let first_admitted = |pred: &dyn Fn(&Candidate) -> bool, markers: &[&str], realm: Realm| {
+        let mut list: Vec<&Candidate> = candidates.iter().filter(|c| pred(c)).collect();
+        list.sort_by_key(|c| {
+            let marker = markers
+                .iter()
+                .position(|m| c.subject.contains(m))
+                .unwrap_or(markers.len());
+            // Inside the namespace, an `evil` name would mislead.
+            let evil = realm == Realm::Inside && c.subject.contains("evil");
+            (marker, evil)
+        });
+        list.into_iter()
+            .take(12)
+            .find(|c| prober.admits(gs, &c.subject, realm))
+    };
+
+    // A project outside the owner's namespaces.
+    let outsider = format!("project_path:{}/", probe::OUTSIDER_GROUP);
+    if !a.project_pin && !a.namespace_pin {
+        let outside = |c: &Candidate| match (&c.path, &c.project_id) {
+            (Some(path), _) => !owner.contains_path(path),
+            (None, Some(id)) => !owner.contains_id(id),
+            _ => false,
+        };
+        if let Some(c) = first_admitted(&outside, &[&outsider, "-evil/"], Realm::Outside) {
+            let why = match (&c.path, &c.project_id) {
+                (Some(path), _) => {
+                    let top = path.split('/').next().unwrap_or(path);
+                    if top == probe::OUTSIDER_GROUP || owner.groups.is_empty() {
+                        format!(
+                            "a project in any namespace — e.g. `{top}`, which anyone can register on {host}"
+                        )
+                    } else {
+                        format!(
+                            "`{top}` is another top-level namespace, not {}, and anyone can register it on {host}",
+                            owner.describe()
+                        )
+                    }
+                }
+                (None, Some(id)) => format!(
+                    "project ID {id} matches too, and project IDs are handed out to everyone's projects on {host}"
+                ),
+                _ => String::new(),
+            };
+            out.push(Breadth {
+                kind: BreadthKind::OutsideNamespace,
+                example: c.subject.clone(),
+                why,
+            });
+        }
+    }
+
+    // Another project inside the owner's namespace (implied by a crossing one).
+    let crossing = !out.is_empty();
+    let project_wild = match &p.parts {
+        Some(parts) => parts.iter().any(|part| {
+            matches!(part.name.as_str(), "project_path" | "project_id")
+                && (part.value.contains('*') || part.value.contains('?'))
+        }),
+        None => true,
+    };
+    let scoped_projects = owner.scope.as_ref().is_some_and(|s| !s.projects.is_empty());
+    if project_wild && !crossing && !a.project_pin && !scoped_projects {
+        let other = |c: &Candidate| {
+            c.path.as_deref().is_some_and(|path| {
+                (owner.contains_path(path) || a.namespace_pin)
+                    && !owner.projects.iter().any(|x| x.eq_ignore_ascii_case(path))
+            })
+        };
+        if let Some(c) = first_admitted(&other, &["-sandbox", "other-project"], Realm::Inside) {
+            let path = c.path.as_deref().unwrap_or_default();
+            let why = if a.namespace_pin && !owner.contains_path(path) {
+                format!(
+                    "another project in the pinned namespace ({path}): the pattern admits them all"
+                )
+            } else {
+                format!("another project, {path}: the pattern admits {}", a.projects)
+            };
+            out.push(Breadth {
+                kind: BreadthKind::OtherProject,
+                example: c.subject.clone(),
+                why,
+            });
+        }
+    }
+
+    // The other ref type.
+    let inside = |c: &Candidate| match (&c.path, &c.project_id) {
+        (Some(path), _) => owner.contains_path(path) || a.project_pin || a.namespace_pin,
+        (None, Some(_)) => true,
+        _ => false,
+    };
+    let has_type = |c: &Candidate, t: &str| c.ref_type.as_deref() == Some(t);
+    let mut own: Vec<String> = owner
+        .projects
+        .iter()
+        .map(|x| format!("project_path:{x}:"))
+        .collect();
+    own.extend(["other-project".to_string(), "-sandbox".to_string()]);
+    let own: Vec<&str> = own.iter().map(String::as_str).collect();
+    let tag = |c: &Candidate| has_type(c, "tag") && inside(c);
+    let branch = |c: &Candidate| has_type(c, "branch") && inside(c);
+    if let (Some(t), Some(_)) = (
+        first_admitted(&tag, &own, Realm::Inside),
+        first_admitted(&branch, &own, Realm::Inside),
+    ) {
+        out.push(Breadth {
+            kind: BreadthKind::AnyRefType,
+            example: t.subject.clone(),
+            why: "a tag pipeline: the pattern does not fix `ref_type`, and unless tags are protected any Developer can push one".to_string(),
+        });
+    }
+
+    // An arbitrary ref.
+    let arbitrary = |c: &Candidate| {
+        inside(c)
+            && c.git_ref
+                .as_deref()
+                .is_some_and(|r| match owner.intended_ref(r) {
+                    Some(intended) => !intended,
+                    None => r == probe::ARBITRARY_REF,
+                })
+    };
+    if let Some(c) = first_admitted(&arbitrary, &own, Realm::Inside) {
+        let r = c.git_ref.as_deref().unwrap_or_default();
+        let why = if owner.intended_ref(r).is_some() {
+            format!("ref `{r}` is outside the configured refs")
+        } else {
+            format!(
+                "an arbitrary ref `{r}`: any branch a Developer pushes (or a merge request's source branch) matches"
+            )
+        };
+        out.push(Breadth {
+            kind: BreadthKind::AnyRef,
+            example: c.subject.clone(),
+            why,
+        });
+    }
+    out
+}
+
+fn exclusions(policy: &Policy, scope: Option<&Scope>) -> Vec<Exclusion> {
+    let mut out = Vec::new();
+    for s in policy
+        .statements
+        .iter()
+        .filter(|s| s.effect() == Some(Effect::Deny) && covers_web_identity(s))
+    {
+        let principal_ok = match s.principal.as_ref().map(|p| &p.value) {
+            Some(Principal::Wildcard) => true,
+            Some(p @ Principal::Typed(_)) => {
+                p.values_of("AWS").any(|v| v.value == "*")
+                    || p.values_of("Federated").any(|f| {
+                        ProviderArn::parse(&f.value)
+                            .map(|a| is_gitlab_provider(&a.host_path, scope))
+                            .unwrap_or(true)
+                    })
+            }
+            None => s.not_principal.is_some(),
+        };
+        if !principal_ok {
+            continue;
+        }
+        let conds = sub_conditions(s);
+        let others: Vec<String> = s
+            .conditions
+            .iter()
+            .filter(|c| !claim_of(&c.key.value).eq_ignore_ascii_case("sub"))
+            .map(|c| format!("{} {}", c.key.value, guard_values(c).join(" or ")))
+            .collect();
+        let when = if others.is_empty() {
+            String::new()
+        } else {
+            format!(", when {}", others.join(" and "))
+        };
+        if conds.is_empty() {
+            out.push(Exclusion {
+                statement: s.index,
+                sid: s.sid.as_ref().map(|x| x.value.clone()),
+                operator: "none".into(),
+                pattern: "*".into(),
+                description: format!("every subject{when}"),
+            });
+            continue;
+        }
+        for c in &conds {
+            for v in &c.condition.values {
+                let p = c.pattern(&v.value.text);
+                let (pattern, description) = if c.negated() {
+                    (
+                        format!("not {}", v.value.text),
+                        format!("every subject that does not match `{}`{when}", v.value.text),
+                    )
+                } else if p.can_match() {
+                    (v.value.text.clone(), format!("{}{when}", p.description()))
+                } else {
+                    (
+                        v.value.text.clone(),
+                        format!(
+                            "nothing: no subject GitLab issues matches `{}`",
+                            v.value.text
+                        ),
+                    )
+                };
+                out.push(Exclusion {
+                    statement: s.index,
+                    sid: s.sid.as_ref().map(|x| x.value.clone()),
+                    operator: c.condition.operator.value.clone(),
+                    pattern,
+                    description,
+                });
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

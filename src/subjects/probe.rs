@@ -1,0 +1,601 @@
+//! Concrete subjects for over-broad patterns, and the engine check that admits them.
+//!
+//! [`candidates`] builds well-formed GitLab subjects from a pattern — its wildcards
+//! filled with telling text (`mygroup*` → `mygroup-evil/x`, `mygroup/*` →
+//! `mygroup/other-project`, `ref:*` → `unreviewed-feature`), in the documented
+//! component forms — and keeps those the pattern matches. [`Prober::admits`] then
+//! builds the claims such a pipeline would carry (issuer, audience, and on
+//! gitlab.com the IDs and flags the statement requires) and runs the whole policy
+//! through [`crate::iam::evaluate`]: only an *Allowed* decision makes an example.
+
+use serde_json::{Map, Value};
+
+use crate::iam::context::{ContextValue, Origin, RequestContext};
+use crate::iam::evaluate::{Decision, Request, evaluate};
+use crate::iam::operator::{BaseOperator, Comparison, Family, Operator, Qualifier};
+use crate::iam::wildcard::{Pattern, fold_case};
+use crate::policy::{Effect, Policy, Statement};
+
+use super::grammar::Grammar;
+use super::{GitLabStatement, Owner, SubPattern, claim_of, pinned_values};
+
+/// A ref name no policy means: whoever can push a branch can choose it.
+pub const ARBITRARY_REF: &str = "unreviewed-feature";
+/// A top-level group the owner does not control.
+pub const OUTSIDER_GROUP: &str = "evil-group";
+
+/// A subject the pattern matches, with its parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub subject: String,
+    pub path: Option<String>,
+    pub project_id: Option<String>,
+    pub ref_type: Option<String>,
+    pub git_ref: Option<String>,
+}
+
+/// Whose pipeline the claims describe: the owner's own (IDs from the policy's
+/// pins), or a stranger's (fresh IDs, which no pin admits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Realm {
+    Inside,
+    Outside,
+}
+
+const OUTSIDE_PROJECT_ID: &str = "90000001";
+const OUTSIDE_NAMESPACE_ID: &str = "90000002";
+const INSIDE_PROJECT_ID: &str = "4711";
+const INSIDE_NAMESPACE_ID: &str = "4242";
+
+/// Fills for a `*` in a project path, most telling first.
+const PATH_STAR: &[&str] = &[
+    "-evil/x",
+    "evil-group",
+    "evil-group/x",
+    "-sandbox",
+    "other-project",
+    "/other-project",
+    "/any-subgroup/other-project",
+    "x",
+    "",
+];
+const REF_STAR: &[&str] = &["main", ARBITRARY_REF, "", "x"];
+/// Fills for a `*` after a literal start (`v*`, `release/*`).
+const REF_STAR_AFTER: &[&str] = &["1.0.0", "main", ARBITRARY_REF, "x"];
+const ID_STAR: &[&str] = &["345", ""];
+const ONE: &[&str] = &["x", "2"];
+const ID_ONE: &[&str] = &["7"];
+const MAX_FILLS: usize = 64;
+const MAX_CANDIDATES: usize = 400;
+/// At most this many subjects are built and matched per pattern.
+const MAX_ATTEMPTS: usize = 4_000;
+const MAX_FILLED_PATHS: usize = 16;
+const MAX_FILLED_REFS: usize = 8;
+const MAX_PATHS: usize = 32;
+const MAX_REFS: usize = 12;
+
+/// Every way of filling `glob`'s wildcards with the given texts (bounded).
+fn fills(glob: &str, star: &[&str], one: &[&str]) -> Vec<String> {
+    let mut out = vec![String::new()];
+    for c in glob.chars() {
+        let options: Vec<String> = match c {
+            '*' => star.iter().map(|s| s.to_string()).collect(),
+            '?' => one.iter().map(|s| s.to_string()).collect(),
+            c => vec![c.to_string()],
+        };
+        let mut next = Vec::new();
+        'outer: for prefix in &out {
+            for o in &options {
+                next.push(format!("{prefix}{o}"));
+                if next.len() >= MAX_FILLS {
+                    break 'outer;
+                }
+            }
+        }
+        out = next;
+    }
+    out
+}
+
+fn valid_path(path: &str) -> bool {
+    let segments: Vec<&str> = path.split('/').collect();
+    segments.len() >= 2
+        && segments.iter().all(|s| {
+            let mut chars = s.chars();
+            chars
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+                && chars.all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+        })
+}
+
+fn valid_ref(r: &str) -> bool {
+    !r.is_empty()
+        && !r.ends_with('/')
+        && !r.ends_with('.')
+        && !r.contains("//")
+        && !r.contains("..")
+        && Grammar::all().accepts(&format!("project_path:g/p:ref:{r}"))
+}
+
+fn push_unique(list: &mut Vec<String>, v: String) {
+    if !list.contains(&v) {
+        list.push(v);
+    }
+}
+
+/// Subjects `p` matches, built from its own text and from the owner's namespaces.
+pub fn candidates(p: &SubPattern, owner: &Owner) -> Vec<Candidate> {
+    let wild = |v: &str| p.like && (v.contains('*') || v.contains('?'));
+    let mut paths: Vec<String> = Vec::new();
+    let mut ids: Vec<String> = Vec::new();
+    let mut refs: Vec<String> = Vec::new();
+    for part in p.parts.iter().flatten() {
+        match part.name.as_str() {
+            "project_path" if wild(&part.value) => {
+                for f in fills(&part.value, PATH_STAR, ONE) {
+                    push_unique(&mut paths, f);
+                }
+            }
+            "project_path" => push_unique(&mut paths, part.value.clone()),
+            "project_id" if wild(&part.value) => {
+                for f in fills(&part.value, ID_STAR, ID_ONE) {
+                    push_unique(&mut ids, f);
+                }
+            }
+            "project_id" => push_unique(&mut ids, part.value.clone()),
+            "ref" if wild(&part.value) => {
+                let star = if part.value.starts_with('*') {
+                    REF_STAR
+                } else {
+                    REF_STAR_AFTER
+                };
+                for f in fills(&part.value, star, ONE) {
+                    push_unique(&mut refs, f);
+                }
+            }
+            "ref" => push_unique(&mut refs, part.value.clone()),
+            _ => {}
+        }
+    }
+    // Keep a few of the pattern's own fills, then the generic candidates.
+    paths.retain(|x| valid_path(x));
+    paths.truncate(MAX_FILLED_PATHS);
+    ids.retain(|x| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit()));
+    ids.truncate(MAX_FILLED_PATHS);
+    refs.retain(|r| valid_ref(r));
+    refs.truncate(MAX_FILLED_REFS);
+    push_unique(&mut paths, format!("{OUTSIDER_GROUP}/x"));
+    for g in &owner.groups {
+        push_unique(&mut paths, format!("{g}-evil/x"));
+        push_unique(&mut paths, format!("{g}/other-project"));
+    }
+    if owner.groups.is_empty() {
+        push_unique(&mut paths, "your-group/other-project".to_string());
+    }
+    for x in &owner.projects {
+        push_unique(&mut paths, x.clone());
+    }
+    for x in &owner.project_ids {
+        push_unique(&mut ids, x.clone());
+    }
+    push_unique(&mut ids, OUTSIDE_PROJECT_ID.to_string());
+    for r in ["main", ARBITRARY_REF, "v1.0.0"] {
+        push_unique(&mut refs, r.to_string());
+    }
+    paths.retain(|x| valid_path(x));
+    ids.retain(|x| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit()));
+    refs.retain(|r| valid_ref(r));
+    paths.truncate(MAX_PATHS);
+    ids.truncate(MAX_PATHS);
+    refs.truncate(MAX_REFS);
+
+    // Forms: the default first, then the pattern's own order, then the other
+    // documented ones.
+    let mut forms: Vec<Vec<String>> = vec![
+        vec!["project_path".into(), "ref_type".into(), "ref".into()],
+        vec!["project_path".into(), "ref".into()],
+        vec!["project_path".into(), "ref_type".into()],
+        vec!["project_id".into(), "ref_type".into(), "ref".into()],
+    ];
+    if let Some(parts) = &p.parts {
+        let own: Vec<String> = parts.iter().map(|x| x.name.clone()).collect();
+        if !forms.contains(&own) {
+            forms.insert(1, own);
+        }
+    }
+
+    let mut out = Vec::new();
+    let mut attempts = 0;
+    for form in &forms {
+        let projects: Vec<(Option<&String>, Option<&String>)> =
+            if form.iter().any(|n| n == "project_path") {
+                paths.iter().map(|x| (Some(x), None)).collect()
+            } else if form.iter().any(|n| n == "project_id") {
+                ids.iter().map(|x| (None, Some(x))).collect()
+            } else {
+                vec![(None, None)]
+            };
+        let types: Vec<Option<&str>> = if form.iter().any(|n| n == "ref_type") {
+            vec![Some("branch"), Some("tag")]
+        } else {
+            vec![None]
+        };
+        let ref_list: Vec<Option<&String>> = if form.iter().any(|n| n == "ref") {
+            refs.iter().map(Some).collect()
+        } else {
+            vec![None]
+        };
+        for (path, id) in &projects {
+            for t in &types {
+                for r in &ref_list {
+                    let subject = form
+                        .iter()
+                        .map(|name| {
+                            let value = match name.as_str() {
+                                "project_path" => path.cloned().unwrap_or_default(),
+                                "project_id" => id.cloned().unwrap_or_default(),
+                                "ref_type" => t.unwrap_or_default().to_string(),
+                                "ref" => r.cloned().unwrap_or_default(),
+                                other => other_value(p, other),
+                            };
+                            format!("{name}:{value}")
+                        })
+                        .collect::<Vec<_>>()
+                        .join(":");
+                    attempts += 1;
+                    if attempts > MAX_ATTEMPTS {
+                        return out;
+                    }
+                    if p.matches(&subject) && Grammar::all().accepts(&subject) {
+                        out.push(Candidate {
+                            subject,
+                            path: path.cloned(),
+                            project_id: id.cloned(),
+                            ref_type: t.map(str::to_string),
+                            git_ref: r.cloned(),
+                        });
+                        if out.len() >= MAX_CANDIDATES {
+                            return out;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A value for a component the candidate forms do not vary.
+fn other_value(p: &SubPattern, name: &str) -> String {
+    match p.part(name) {
+        Some(part) if !(p.like && (part.value.contains('*') || part.value.contains('?'))) => {
+            part.value.clone()
+        }
+        _ => match name {
+            "namespace_id" => INSIDE_NAMESPACE_ID.into(),
+            "namespace_path" => "group".into(),
+            "environment_protected" => "true".into(),
+            "deployment_tier" => "production".into(),
+            _ => "x".into(),
+        },
+    }
+}
+
+/// Runs probes through the engine.
+pub struct Prober<'a> {
+    policy: &'a Policy,
+    /// Refs the policy's `sub` values name literally, for "anyone" probes.
+    literal_refs: Vec<String>,
+}
+
+impl<'a> Prober<'a> {
+    pub fn new(policy: &'a Policy) -> Prober<'a> {
+        let mut literal_refs = Vec::new();
+        for s in &policy.statements {
+            for c in super::sub_conditions(s) {
+                for v in &c.condition.values {
+                    if let Some(part) = c.pattern(&v.value.text).part("ref") {
+                        if !part.value.contains('*') && !part.value.contains('?') {
+                            push_unique(&mut literal_refs, part.value.clone());
+                        }
+                    }
+                }
+            }
+        }
+        Prober {
+            policy,
+            literal_refs,
+        }
+    }
+
+    /// A stranger's subject the statement admits, when one exists: the role is open
+    /// to anyone.
+    pub fn anyone(&self, gs: &GitLabStatement<'_>) -> Option<String> {
+        let mut refs: Vec<String> = vec!["main".into(), ARBITRARY_REF.into(), "v1.0.0".into()];
+        for r in &self.literal_refs {
+            push_unique(&mut refs, r.clone());
+        }
+        for t in ["branch", "tag"] {
+            for r in &refs {
+                let s = format!("project_path:{OUTSIDER_GROUP}/x:ref_type:{t}:ref:{r}");
+                if self.admits(gs, &s, Realm::Outside) {
+                    return Some(s);
+                }
+            }
+        }
+        None
+    }
+
+    /// Whether the policy (every statement, Deny included) admits a pipeline with
+    /// subject `subject`, with claims built to satisfy `gs`'s other conditions.
+    pub fn admits(&self, gs: &GitLabStatement<'_>, subject: &str, realm: Realm) -> bool {
+        self.decide(gs, subject, realm)
+            .is_some_and(|(decision, decisive)| {
+                decision == Decision::Allowed && decisive.contains(&gs.statement.index)
+            })
+    }
+
+    /// Whether a Deny statement removes `subject`, which `gs` would otherwise admit.
+    pub fn denied(&self, gs: &GitLabStatement<'_>, subject: &str, realm: Realm) -> bool {
+        self.decide(gs, subject, realm)
+            .is_some_and(|(decision, _)| decision == Decision::ExplicitDeny)
+    }
+
+    fn decide(
+        &self,
+        gs: &GitLabStatement<'_>,
+        subject: &str,
+        realm: Realm,
+    ) -> Option<(Decision, Vec<usize>)> {
+        let provider = gs.provider.as_ref()?;
+        let request = self.request(gs.statement, &provider.host_path, subject, realm);
+        let e = evaluate(self.policy, &request);
+        Some((e.decision, e.decisive_statements))
+    }
+
+    fn request(&self, s: &Statement, prefix: &str, subject: &str, realm: Realm) -> Request {
+        let issuer = format!("https://{prefix}");
+        let gitlab_com = prefix == "gitlab.com";
+        let mut claims: Map<String, Value> = Map::new();
+        claims.insert("iss".into(), Value::String(issuer.clone()));
+        claims.insert("sub".into(), Value::String(subject.to_string()));
+        claims.insert("aud".into(), Value::String(issuer.clone()));
+        let sub_project_id = crate::gitlab::sub::parse(subject).and_then(|cs| {
+            cs.into_iter()
+                .find(|c| c.name == "project_id")
+                .map(|c| c.value)
+        });
+        if gitlab_com {
+            let (pid, nid) = match realm {
+                Realm::Outside => (
+                    OUTSIDE_PROJECT_ID.to_string(),
+                    OUTSIDE_NAMESPACE_ID.to_string(),
+                ),
+                Realm::Inside => (
+                    self.inside_id(s, prefix, "project_id")
+                        .unwrap_or_else(|| INSIDE_PROJECT_ID.into()),
+                    self.inside_id(s, prefix, "namespace_id")
+                        .unwrap_or_else(|| INSIDE_NAMESPACE_ID.into()),
+                ),
+            };
+            let pid = sub_project_id.unwrap_or(pid);
+            for (k, v) in [
+                ("project_id", pid.as_str()),
+                ("namespace_id", nid.as_str()),
+                ("ref_protected", "true"),
+                ("pipeline_source", "push"),
+                ("runner_environment", "gitlab-hosted"),
+                ("user_access_level", "developer"),
+            ] {
+                claims.insert(k.into(), Value::String(v.into()));
+            }
+        }
+        let mut given: Vec<(String, String)> = Vec::new();
+        for c in &s.conditions {
+            let Ok(op) = Operator::parse(&c.operator.value) else {
+                continue;
+            };
+            let values: Vec<String> = c.values.iter().map(|v| v.value.text.clone()).collect();
+            let key = &c.key.value;
+            let token_key = key
+                .rsplit_once(':')
+                .is_some_and(|(p, _)| p.eq_ignore_ascii_case(prefix));
+            let claim = claim_of(key).to_ascii_lowercase();
+            if token_key && claim == "sub" {
+                continue;
+            }
+            if token_key
+                && realm == Realm::Outside
+                && matches!(claim.as_str(), "project_id" | "namespace_id")
+            {
+                continue; // a stranger cannot take the owner's IDs
+            }
+            if op.base == BaseOperator::Null {
+                let absent = values.iter().any(|v| v.eq_ignore_ascii_case("true"));
+                if token_key {
+                    if absent {
+                        claims.remove(&claim);
+                    } else if !claims.contains_key(&claim) {
+                        claims.insert(claim.clone(), Value::String("x".into()));
+                    }
+                } else if !absent {
+                    given.push((key.clone(), "x".into()));
+                }
+                continue;
+            }
+            if op.base.is_negated() {
+                if token_key {
+                    if let Some(Value::String(current)) = claims.get(&claim) {
+                        if negated_hits(&op, &values, current) {
+                            match alternatives(&claim)
+                                .iter()
+                                .find(|a| !negated_hits(&op, &values, a))
+                            {
+                                Some(a) => {
+                                    claims.insert(claim.clone(), Value::String((*a).into()));
+                                }
+                                None => {
+                                    claims.remove(&claim);
+                                }
+                            }
+                        }
+                    }
+                }
+                continue;
+            }
+            let Some(v) = satisfying(&op, &values) else {
+                continue;
+            };
+            if token_key {
+                let multi = claim == "amr" || op.qualifier.is_some() && claim == "aud";
+                let value = if multi {
+                    Value::Array(vec![Value::String(v)])
+                } else {
+                    Value::String(v)
+                };
+                claims.insert(claim, value);
+            } else {
+                given.push((key.clone(), v));
+            }
+        }
+        let (mut context, _) = RequestContext::from_claims(&claims);
+        for (k, v) in given {
+            context.insert(&k, ContextValue::Single(v), Origin::Given);
+        }
+        Request {
+            context,
+            issuer: Some(issuer),
+            account: None,
+            partition: None,
+        }
+    }
+
+    /// The owner's ID for `claim`: the statement's pin, else the one a Deny insists on.
+    fn inside_id(&self, s: &Statement, prefix: &str, claim: &str) -> Option<String> {
+        if let Some(v) = pinned_values(s, Some(prefix), claim).into_iter().next() {
+            return Some(v);
+        }
+        for d in self
+            .policy
+            .statements
+            .iter()
+            .filter(|d| d.effect() == Some(Effect::Deny))
+        {
+            for c in &d.conditions {
+                let Ok(op) = Operator::parse(&c.operator.value) else {
+                    continue;
+                };
+                if op.base.is_negated() && claim_of(&c.key.value).eq_ignore_ascii_case(claim) {
+                    if let Some(v) = c.values.first() {
+                        return Some(v.value.text.clone());
+                    }
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Values GitLab can put in a claim, to step around a negated condition.
+fn alternatives(claim: &str) -> &'static [&'static str] {
+    match claim {
+        "ref_protected" => &["true", "false"],
+        "pipeline_source" => &["push", "web", "schedule", "api", "trigger", "pipeline"],
+        "runner_environment" => &["gitlab-hosted", "self-hosted"],
+        "user_access_level" => &["developer", "maintainer", "owner"],
+        "project_id" => &["4711", "4712"],
+        "namespace_id" => &["4242", "4243"],
+        _ => &["other"],
+    }
+}
+
+/// Whether a value is one a negated operator's values hit (so the condition fails).
+fn negated_hits(op: &Operator, values: &[String], current: &str) -> bool {
+    values.iter().any(|v| match op.base.comparison() {
+        Comparison::Like => Pattern::glob(v).matches(current),
+        Comparison::EqualsIgnoreCase => fold_case(v) == fold_case(current),
+        _ => v == current,
+    })
+}
+
+/// A request value that satisfies a positive condition (first value first).
+fn satisfying(op: &Operator, values: &[String]) -> Option<String> {
+    let v = values.iter().find(|v| !v.contains("${"))?;
+    match op.base.family() {
+        Family::String => Some(if op.base.comparison() == Comparison::Like {
+            v.replace('*', "").replace('?', "x")
+        } else {
+            v.clone()
+        }),
+        Family::Bool => Some(v.to_ascii_lowercase()),
+        Family::Numeric => {
+            let n = crate::iam::condition::parse_number(v)?;
+            let n = match op.base {
+                BaseOperator::NumericLessThan => n - 1.0,
+                BaseOperator::NumericGreaterThan => n + 1.0,
+                _ => n,
+            };
+            Some(if n.fract() == 0.0 {
+                format!("{}", n as i64)
+            } else {
+                n.to_string()
+            })
+        }
+        Family::IpAddress => Some(v.split('/').next().unwrap_or(v).to_string()),
+        Family::Arn => Some(v.replace(['*', '?'], "x")),
+        _ if op.qualifier == Some(Qualifier::ForAllValues) => None,
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fills_are_bounded_and_ordered() {
+        let f = fills("project_path:mygroup*", PATH_STAR, ONE);
+        assert_eq!(f[0], "project_path:mygroup-evil/x");
+        assert!(fills(&"*".repeat(20), PATH_STAR, ONE).len() <= MAX_FILLS);
+    }
+
+    #[test]
+    fn hostile_patterns_stay_bounded() {
+        let owner = Owner {
+            groups: vec!["mygroup".into()],
+            ..Owner::default()
+        };
+        let p = SubPattern::new(
+            &format!(
+                "project_path:{}:ref_type:*:ref:{}",
+                "*a?".repeat(40),
+                "*b?".repeat(40)
+            ),
+            true,
+            false,
+        );
+        let start = std::time::Instant::now();
+        let _ = candidates(&p, &owner);
+        assert!(start.elapsed() < std::time::Duration::from_secs(10));
+    }
+
+    #[test]
+    fn candidates_match_and_are_well_formed() {
+        let owner = Owner {
+            groups: vec!["mygroup".into()],
+            ..Owner::default()
+        };
+        let p = SubPattern::new("project_path:mygroup*", true, false);
+        let c = candidates(&p, &owner);
+        assert!(!c.is_empty());
+        for x in &c {
+            assert!(p.matches(&x.subject), "{}", x.subject);
+            assert!(Grammar::all().accepts(&x.subject), "{}", x.subject);
+        }
+        assert!(
+            c.iter()
+                .any(|x| x.subject == "project_path:mygroup-evil/x:ref_type:branch:ref:main")
+        );
+    }
+}
