@@ -83,7 +83,37 @@ pub struct Scope {
     ref_set: GlobSet,
 }
 
+impl PartialEq for Scope {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.issuer, &self.projects, &self.refs) == (&other.issuer, &other.projects, &other.refs)
+    }
+}
+
+impl Eq for Scope {}
+
 impl Scope {
+    /// A scope from its parts (the globs as in `[scope]`); `Err` names a bad pattern.
+    pub fn new(
+        issuer: Option<String>,
+        projects: Vec<String>,
+        refs: Vec<String>,
+    ) -> Result<Scope, String> {
+        let set = |list: &[String]| -> Result<GlobSet, String> {
+            let mut b = GlobSetBuilder::new();
+            for p in list {
+                b.add(component_glob(p)?);
+            }
+            b.build().map_err(|e| e.to_string())
+        };
+        Ok(Scope {
+            issuer,
+            project_set: set(&projects)?,
+            ref_set: set(&refs)?,
+            projects,
+            refs,
+        })
+    }
+
     /// The condition-key prefix of the intended issuer (`gitlab.example.com` for
     /// `https://gitlab.example.com`), as IAM names the provider's keys.
     pub fn issuer_key_prefix(&self) -> Option<&str> {

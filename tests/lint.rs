@@ -156,3 +156,63 @@ fn clean_policies_pass() {
         assert_eq!(v["verdict"]["status"], "allowed", "{policy}");
     }
 }
+
+#[test]
+fn the_configured_scope_decides_what_is_too_broad() {
+    let dir = tempfile::tempdir().unwrap();
+    // The group wildcard of fixtures/policies/group-wildcard.json, without its namespace pin.
+    let policy =
+        std::fs::read_to_string(common::root().join("fixtures/policies/group-wildcard.json"))
+            .unwrap()
+            .replace(",\n          \"gitlab.com:namespace_id\": \"4242\"", "");
+    assert!(!policy.contains("namespace_id"));
+    std::fs::create_dir_all(dir.path().join("infra")).unwrap();
+    std::fs::write(dir.path().join("infra/trust.json"), policy).unwrap();
+    let rules = |v: &serde_json::Value| -> Vec<String> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Without a scope, a whole group is breadth inside the owner's namespace…
+    let v = run_json(
+        oidc_doctor()
+            .current_dir(dir.path())
+            .args(["lint", "infra"]),
+        0,
+    );
+    assert!(
+        rules(&v).contains(&"sub-wildcard-too-broad".to_string()),
+        "{v:#}"
+    );
+    assert!(
+        !rules(&v).contains(&"sub-wildcard-crosses-namespace".to_string()),
+        "{v:#}"
+    );
+    // …with `[scope] projects = ["mygroup/app"]`, other projects of the group are outside it.
+    std::fs::write(
+        dir.path().join(".oidc-doctor.toml"),
+        "[scope]\nprojects = [\"mygroup/app\"]\n",
+    )
+    .unwrap();
+    let v = run_json(
+        oidc_doctor()
+            .current_dir(dir.path())
+            .args(["lint", "infra"]),
+        1,
+    );
+    let crossing = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "sub-wildcard-crosses-namespace")
+        .expect("crosses the scope");
+    let example = crossing["example"].as_str().unwrap();
+    assert!(
+        example.starts_with("project_path:mygroup/")
+            && !example.starts_with("project_path:mygroup/app:"),
+        "{example}"
+    );
+}

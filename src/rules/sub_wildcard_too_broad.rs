@@ -32,7 +32,7 @@ impl super::Rule for SubWildcardTooBroad {
     }
 
     fn check(&self, cx: &super::PolicyContext<'_>, out: &mut Vec<crate::finding::Finding>) {
-        let analysis = subjects::analyze(cx.policy, None);
+        let analysis = subjects::analyze(cx.policy, cx.scope);
         for a in analysis
             .subjects
             .iter()

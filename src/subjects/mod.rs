@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 use crate::iam::evaluate::ASSUME_ROLE_WITH_WEB_IDENTITY;
 use crate::iam::operator::{BaseOperator, Family, Operator, Qualifier};
 use crate::iam::provider::ProviderArn;
-use crate::iam::wildcard::{Pattern, fold_case, matches_ignore_case};
+use crate::iam::wildcard::matches_ignore_case;
 use crate::json::Span;
 use crate::policy::{Condition, Effect, Located, Policy, Principal, Statement};
 
@@ -38,16 +38,7 @@ pub use pattern::SubPattern;
 use probe::{Candidate, Prober, Realm};
 
 /// What the owner intends to admit, when configured (`.oidc-doctor.toml` `[scope]`).
-/// Without it, the owner's namespaces are the top-level groups the policy names.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Scope {
-    /// The issuer URL the roles are meant for (`https://gitlab.com`).
-    pub issuer: Option<String>,
-    /// Intended project paths, as IAM-style globs (`mygroup/app`, `mygroup/*`).
-    pub projects: Vec<String>,
-    /// Intended refs, as globs (`main`, `release/*`).
-    pub refs: Vec<String>,
-}
+pub use crate::config::Scope;
 
 /// The result of analysing one policy.
 #[derive(Debug, Clone)]
@@ -162,10 +153,7 @@ impl Owner {
     /// Whether a project path lies inside what the owner controls.
     pub fn contains_path(&self, path: &str) -> bool {
         if let Some(scope) = self.scope.as_ref().filter(|s| !s.projects.is_empty()) {
-            return scope
-                .projects
-                .iter()
-                .any(|p| Pattern::glob(&fold_case(p)).matches(&fold_case(path)));
+            return scope.project_intended(path) == Some(true);
         }
         let top = path.split('/').next().unwrap_or(path);
         self.groups.iter().any(|g| g.eq_ignore_ascii_case(top))
@@ -188,8 +176,7 @@ impl Owner {
     }
 
     fn intended_ref(&self, r: &str) -> Option<bool> {
-        let scope = self.scope.as_ref().filter(|s| !s.refs.is_empty())?;
-        Some(scope.refs.iter().any(|p| Pattern::glob(p).matches(r)))
+        self.scope.as_ref()?.ref_intended(r)
     }
 }
 

@@ -280,11 +280,12 @@ fn never_matching_values_are_marked() {
 #[test]
 fn scope_decides_the_namespace() {
     let p = like(r#""project_path:mygroup/*:ref_type:branch:ref:main""#);
-    let scope = Scope {
-        issuer: None,
-        projects: vec!["mygroup/app".into(), "mygroup/infra".into()],
-        refs: vec!["main".into()],
-    };
+    let scope = Scope::new(
+        None,
+        vec!["mygroup/app".into(), "mygroup/infra".into()],
+        vec!["main".into()],
+    )
+    .unwrap();
     let a = analyze(&p, Some(&scope));
     let ex = breadth(&a.subjects[0], BreadthKind::OutsideNamespace).unwrap();
     assert!(ex.starts_with("project_path:mygroup/"), "{ex}");
