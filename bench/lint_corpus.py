@@ -36,6 +36,31 @@ def clean_policy(rng):
     project = rng.choice(["app", "api", "infra", "web", "billing"])
     refs = rng.sample(["main", "release", "production", "stable"], rng.randint(1, 2))
     subs = [f"project_path:{group}/{project}:ref_type:branch:ref:{r}" for r in refs]
+    if rng.random() < 0.3:
+        # A release-branch pattern: exercises the subject analysis (wildcard breadth,
+        # engine-verified examples) on a policy that is still clean.
+        return {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": f"Release{project.capitalize()}",
+                    "Effect": "Allow",
+                    "Principal": {"Federated": PROVIDER.format(account=account)},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Condition": {
+                        "StringEquals": {
+                            "gitlab.com:aud": "https://gitlab.com",
+                            "gitlab.com:project_id": str(rng.randrange(1000, 10**8)),
+                            "gitlab.com:ref_protected": "true",
+                            "gitlab.com:pipeline_source": "push",
+                        },
+                        "StringLike": {
+                            "gitlab.com:sub": f"project_path:{group}/{project}:ref_type:branch:ref:release/*"
+                        },
+                    },
+                }
+            ],
+        }
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -63,8 +88,21 @@ def dump(policy):
 
 # Each mutation plants exactly one finding of one rule into a clean policy.
 def plant_unknown_operator(p):
+    p["Statement"][0]["Condition"]["StringEq"] = {"gitlab.com:pipeline_source": "push"}
+    return dump(p)
+
+
+def plant_wildcard_in_exact_operator(p):
     cond = p["Statement"][0]["Condition"]
-    cond["StringEq"] = cond.pop("StringEquals")
+    cond.pop("StringLike", None)
+    cond["StringEquals"]["gitlab.com:sub"] = "project_path:mygroup/app:ref_type:branch:ref:*"
+    return dump(p)
+
+
+def plant_missing_sub(p):
+    cond = p["Statement"][0]["Condition"]
+    cond.pop("StringLike", None)
+    cond["StringEquals"].pop("gitlab.com:sub", None)
     return dump(p)
 
 
@@ -101,6 +139,8 @@ PLANTS = [
     ("null-with-if-exists", plant_null_if_exists),
     ("invalid-policy-json", plant_trailing_comma),
     ("duplicate-json-key", plant_duplicate_key),
+    ("wildcard-in-exact-operator", plant_wildcard_in_exact_operator),
+    ("missing-sub-condition", plant_missing_sub),
 ]
 
 

@@ -190,10 +190,31 @@ impl Operator {
                 if_exists,
             }),
             None => Err(OperatorError::Unknown {
-                suggestion: suggest(name),
+                suggestion: suggest_cached(name),
             }),
         }
     }
+}
+
+/// [`suggest`], remembered per name: the engine parses the same misspelt operator
+/// once per evaluation, and a name's suggestion never changes.
+fn suggest_cached(name: &str) -> Option<String> {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static CACHE: RefCell<HashMap<String, Option<String>>> = RefCell::new(HashMap::new());
+    }
+    CACHE.with(|cache| {
+        if let Some(hit) = cache.borrow().get(name) {
+            return hit.clone();
+        }
+        let s = suggest(name);
+        let mut cache = cache.borrow_mut();
+        if cache.len() < 1024 {
+            cache.insert(name.to_string(), s.clone());
+        }
+        s
+    })
 }
 
 /// The nearest valid operator name: a case-only difference first, then the name

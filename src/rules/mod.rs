@@ -196,6 +196,8 @@ pub struct PolicyContext<'a> {
     /// The intended issuer, projects and refs from `.oidc-doctor.toml` `[scope]`,
     /// when configured.
     pub scope: Option<&'a crate::config::Scope>,
+    /// The subject analysis, computed once for the rules that need it.
+    analysis: std::cell::OnceCell<crate::subjects::Analysis>,
 }
 
 impl<'a> PolicyContext<'a> {
@@ -221,10 +223,33 @@ impl<'a> PolicyContext<'a> {
             resource: None,
             federated,
             scope: None,
+            analysis: std::cell::OnceCell::new(),
         }
     }
 
     /// The configured scope, for rules that judge breadth against intent.
+    /// Which subjects the policy admits (see [`crate::subjects::analyze`]), computed
+    /// on first use and shared by every rule of this policy.
+    pub fn analysis(&self) -> &crate::subjects::Analysis {
+        self.analysis
+            .get_or_init(|| crate::subjects::analyze(self.policy, self.scope))
+    }
+
+    /// Whether any `sub` condition uses a wildcard under a `…Like` operator: without
+    /// one there is no wildcard breadth to analyse, and the (costly) subject analysis
+    /// is skipped.
+    pub fn has_sub_wildcards(&self) -> bool {
+        self.policy
+            .statements
+            .iter()
+            .flat_map(|s| &s.conditions)
+            .any(|c| {
+                c.key.value.to_ascii_lowercase().ends_with(":sub")
+                    && c.operator.value.contains("Like")
+                    && c.values.iter().any(|v| v.value.text.contains(['*', '?']))
+            })
+    }
+
     pub fn with_scope(mut self, scope: Option<&'a crate::config::Scope>) -> Self {
         self.scope = scope;
         self

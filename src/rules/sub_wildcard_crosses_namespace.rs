@@ -5,7 +5,7 @@
 
 use super::RuleMeta;
 use crate::finding::{Category, Severity};
-use crate::subjects::{self, BreadthKind, Restriction};
+use crate::subjects::{BreadthKind, Restriction};
 
 pub static META: RuleMeta = RuleMeta {
     name: "sub-wildcard-crosses-namespace",
@@ -29,7 +29,10 @@ impl super::Rule for SubWildcardCrossesNamespace {
     }
 
     fn check(&self, cx: &super::PolicyContext<'_>, out: &mut Vec<crate::finding::Finding>) {
-        let analysis = subjects::analyze(cx.policy, cx.scope);
+        if !cx.has_sub_wildcards() {
+            return;
+        }
+        let analysis = cx.analysis();
         for a in analysis
             .subjects
             .iter()

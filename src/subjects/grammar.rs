@@ -139,10 +139,52 @@ impl Grammar {
         }
     }
 
+    /// Whether the grammar accepts this exact text: a plain NFA run over the set of
+    /// live states, without the (position × state) table wildcards need.
+    fn accepts_text(&self, chars: &[char], ignore_case: bool) -> bool {
+        let n = self.states.len();
+        let mut live = vec![self.start];
+        let mut marked = vec![false; n];
+        for c in chars {
+            let mut next = Vec::with_capacity(live.len());
+            for q in &live {
+                for (class, to) in &self.states[*q].edges {
+                    let ok = if ignore_case {
+                        class.contains_folded(*c)
+                    } else {
+                        class.contains(*c)
+                    };
+                    if ok && !marked[*to] {
+                        marked[*to] = true;
+                        next.push(*to);
+                    }
+                }
+            }
+            for q in &next {
+                marked[*q] = false;
+            }
+            if next.is_empty() {
+                return false;
+            }
+            live = next;
+        }
+        live.iter().any(|q| self.states[*q].accept)
+    }
+
     /// Whether some subject of this language matches `tokens` (a compiled IAM
     /// pattern: literals, `?`, `*`). `ignore_case` compares like the `…IgnoreCase`
     /// operators.
     pub fn can_match(&self, tokens: &[Token], ignore_case: bool) -> bool {
+        if let Some(chars) = tokens
+            .iter()
+            .map(|t| match t {
+                Token::Lit(c) => Some(*c),
+                _ => None,
+            })
+            .collect::<Option<Vec<char>>>()
+        {
+            return self.accepts_text(&chars, ignore_case);
+        }
         let m = tokens.len();
         let n = self.states.len();
         let mut seen = vec![false; (m + 1) * n];

@@ -74,6 +74,31 @@ const MAX_FILLED_REFS: usize = 8;
 const MAX_PATHS: usize = 32;
 const MAX_REFS: usize = 12;
 
+/// A necessary condition for `statement` to admit `subject`, checked before the
+/// full evaluation (which builds claims and runs every statement): each plain
+/// positive String condition on `sub` must have a value the subject matches. It
+/// only prunes — whatever passes is still decided by the engine. Values with
+/// policy variables are kept for the engine to resolve.
+fn sub_conditions_may_admit(statement: &Statement, subject: &str) -> bool {
+    super::sub_conditions(statement).iter().all(|c| {
+        let op = c.operator;
+        if op.qualifier.is_some() || op.if_exists || op.base.is_negated() {
+            return true;
+        }
+        let mut values = c.condition.values.iter().map(|v| v.value.text.as_str());
+        match op.base {
+            BaseOperator::StringEquals => values.any(|v| v.contains("${") || v == subject),
+            BaseOperator::StringEqualsIgnoreCase => {
+                values.any(|v| v.contains("${") || fold_case(v) == fold_case(subject))
+            }
+            BaseOperator::StringLike => {
+                values.any(|v| v.contains("${") || Pattern::glob(v).matches(subject))
+            }
+            _ => true,
+        }
+    })
+}
+
 /// Every way of filling `glob`'s wildcards with the given texts (bounded).
 fn fills(glob: &str, star: &[&str], one: &[&str]) -> Vec<String> {
     let mut out = vec![String::new()];
@@ -330,6 +355,9 @@ impl<'a> Prober<'a> {
     /// Whether the policy (every statement, Deny included) admits a pipeline with
     /// subject `subject`, with claims built to satisfy `gs`'s other conditions.
     pub fn admits(&self, gs: &GitLabStatement<'_>, subject: &str, realm: Realm) -> bool {
+        if !sub_conditions_may_admit(gs.statement, subject) {
+            return false;
+        }
         self.decide(gs, subject, realm)
             .is_some_and(|(decision, decisive)| {
                 decision == Decision::Allowed && decisive.contains(&gs.statement.index)
