@@ -440,6 +440,26 @@ fn every_subcommand_help_has_an_example() {
     );
     let out = stdout_of(oidc_doctor().arg("--help"), 0);
     assert!(out.contains("Examples:"), "{out}");
+    // Every subcommand the top-level help lists.
+    let commands: Vec<String> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| {
+            let rest = l.strip_prefix("  ").filter(|r| !r.starts_with(' '))?;
+            rest.split_whitespace().next().map(str::to_string)
+        })
+        .filter(|c| c != "help")
+        .collect();
+    assert!(commands.len() >= 4, "{commands:?}");
+    for c in commands {
+        let help = stdout_of(oidc_doctor().args([c.as_str(), "--help"]), 0);
+        assert!(
+            help.contains("Examples:") && help.contains(&format!("oidc-doctor {c}")),
+            "`{c} --help` has no example:\n{help}"
+        );
+    }
 }
 
 #[test]
