@@ -29,14 +29,14 @@ import time
 PROVIDER = "arn:aws:iam::{account}:oidc-provider/gitlab.com"
 
 
-def clean_policy(rng):
+def clean_policy(rng, pattern_share=0.3):
     """A policy no rule objects to: aud, exact sub(s), project_id pin, ref_protected."""
     account = f"{rng.randrange(10**11, 10**12):012d}"
     group = rng.choice(["mygroup", "platform", "payments", "data-eng"])
     project = rng.choice(["app", "api", "infra", "web", "billing"])
     refs = rng.sample(["main", "release", "production", "stable"], rng.randint(1, 2))
     subs = [f"project_path:{group}/{project}:ref_type:branch:ref:{r}" for r in refs]
-    if rng.random() < 0.3:
+    if rng.random() < pattern_share:
         # A release-branch pattern: exercises the subject analysis (wildcard breadth,
         # engine-verified examples) on a policy that is still clean.
         return {
@@ -144,13 +144,13 @@ PLANTS = [
 ]
 
 
-def generate(directory, files, share, seed):
+def generate(directory, files, share, seed, pattern_share=0.3):
     rng = random.Random(seed)
     planted = collections.Counter()
     for i in range(files):
         sub = os.path.join(directory, f"team-{i % 50:02d}")
         os.makedirs(sub, exist_ok=True)
-        policy = clean_policy(rng)
+        policy = clean_policy(rng, pattern_share)
         if rng.random() < share:
             rule, plant = rng.choice(PLANTS)
             text = plant(policy)
@@ -171,6 +171,8 @@ def main():
     ap.add_argument("--files", type=int, default=10_000)
     ap.add_argument("--share", type=float, default=0.2, help="share of files with a planted mistake")
     ap.add_argument("--seed", type=int, default=20261128)
+    ap.add_argument("--pattern-share", type=float, default=0.3,
+                    help="share of clean policies with a StringLike release/* subject")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--binary", default="target/release/oidc-doctor")
     args = ap.parse_args()
@@ -178,7 +180,7 @@ def main():
     if not os.path.exists(args.binary):
         sys.exit(f"{args.binary} not found: run `cargo build --release` first")
     with tempfile.TemporaryDirectory(prefix="oidc-doctor-bench-") as tmp:
-        planted = generate(tmp, args.files, args.share, args.seed)
+        planted = generate(tmp, args.files, args.share, args.seed, args.pattern_share)
 
         # Correctness first: exactly the planted findings, nothing else.
         out = subprocess.run([args.binary, "lint", tmp, "--format", "json"], capture_output=True, text=True)

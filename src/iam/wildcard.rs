@@ -116,6 +116,13 @@ impl Pattern {
 /// Case-insensitive IAM wildcard match (used for actions, which IAM compares
 /// without regard to case).
 pub fn matches_ignore_case(pattern: &str, subject: &str) -> bool {
+    if !pattern.contains(['*', '?']) {
+        // No wildcard: compare folded characters without building anything.
+        return pattern
+            .chars()
+            .flat_map(char::to_lowercase)
+            .eq(subject.chars().flat_map(char::to_lowercase));
+    }
     Pattern::glob(&fold_case(pattern)).matches(&fold_case(subject))
 }
 

@@ -55,7 +55,7 @@ impl super::Rule for MergeRequestPipelinesAdmitted {
                         .values
                         .iter()
                         .map(|v| (c.pattern(&v.value.text), v))
-                        .find(|(p, _)| p.can_match_in(Grammar::branches()) && !fixes_ref(p))
+                        .find(|(p, _)| !fixes_ref(p) && p.can_match_in(Grammar::branches()))
                 })
                 .collect();
             let Some(Some((p, v))) = hits.first().cloned() else {
