@@ -34,20 +34,6 @@ impl super::Rule for DuplicateJsonKey {
     }
 
     fn check(&self, cx: &super::PolicyContext<'_>, out: &mut Vec<crate::finding::Finding>) {
-        for p in cx
-            .policy
-            .problems
-            .iter()
-            .filter(|p| p.kind == crate::policy::ProblemKind::DuplicateKey)
-        {
-            let mut f = cx.finding(&META, p.message.clone(), p.span, &p.pointer);
-            if let Some(h) = &p.help {
-                f = f.help(h.clone());
-            }
-            if let Some(first) = p.related {
-                f = f.related(cx.location(first, &p.pointer));
-            }
-            out.push(f);
-        }
+        out.extend(cx.problem_findings(crate::policy::ProblemKind::DuplicateKey, &META));
     }
 }

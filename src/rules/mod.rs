@@ -235,6 +235,30 @@ impl<'a> PolicyContext<'a> {
             .get_or_init(|| crate::subjects::analyze(self.policy, self.scope))
     }
 
+    /// Findings for the policy reader's problems of one kind, with their help and
+    /// the related place (the earlier occurrence of a duplicate key).
+    pub fn problem_findings(
+        &self,
+        kind: crate::policy::ProblemKind,
+        meta: &'static RuleMeta,
+    ) -> Vec<Finding> {
+        self.policy
+            .problems
+            .iter()
+            .filter(|p| p.kind == kind)
+            .map(|p| {
+                let mut f = self.finding(meta, p.message.clone(), p.span, &p.pointer);
+                if let Some(h) = &p.help {
+                    f = f.help(h.clone());
+                }
+                if let Some(first) = p.related {
+                    f = f.related(self.location(first, &p.pointer));
+                }
+                f
+            })
+            .collect()
+    }
+
     /// Whether any `sub` condition uses a wildcard under a `…Like` operator: without
     /// one there is no wildcard breadth to analyse, and the (costly) subject analysis
     /// is skipped.

@@ -32,17 +32,6 @@ impl super::Rule for UnknownPolicyElement {
     }
 
     fn check(&self, cx: &super::PolicyContext<'_>, out: &mut Vec<crate::finding::Finding>) {
-        for p in cx
-            .policy
-            .problems
-            .iter()
-            .filter(|p| p.kind == crate::policy::ProblemKind::UnknownElement)
-        {
-            let mut f = cx.finding(&META, p.message.clone(), p.span, &p.pointer);
-            if let Some(h) = &p.help {
-                f = f.help(h.clone());
-            }
-            out.push(f);
-        }
+        out.extend(cx.problem_findings(crate::policy::ProblemKind::UnknownElement, &META));
     }
 }
