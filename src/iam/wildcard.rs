@@ -4,8 +4,9 @@
 //! (any run of characters, including none, crossing `/` and `:`) and `?` (exactly one
 //! character — a Unicode scalar value, not a byte). Everything else is literal: `[`,
 //! `{`, `\` have no meaning, which is why a file-path glob library (globset) is wrong
-//! here. Matching is a dynamic programme over (pattern position × subject position)
-//! with no backtracking, so the work is bounded by
+//! here. A pattern with `?` is matched by a dynamic programme over (pattern position ×
+//! subject position); a pattern whose only wildcard is `*` by finding its literal runs
+//! in order. Neither backtracks: the work is bounded by
 //! `(pattern tokens + 1) × (subject chars + 1)` whatever the input.
 
 /// One pattern element.
@@ -22,13 +23,31 @@ pub enum Token {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Pattern {
     tokens: Vec<Token>,
+    /// For patterns whose only wildcard is `*`: the literal runs between the stars.
+    /// Such a pattern is matched by finding the runs in order (the leftmost match
+    /// of each run is always a safe choice), with no table at all.
+    star_runs: Option<Vec<String>>,
 }
 
 impl Pattern {
     pub fn from_tokens(mut tokens: Vec<Token>) -> Self {
         // `**` means the same as `*`; collapsing keeps the DP table small.
         tokens.dedup_by(|a, b| *a == Token::Any && *b == Token::Any);
-        Pattern { tokens }
+        let star_runs = (!tokens.contains(&Token::One)).then(|| {
+            tokens
+                .split(|t| *t == Token::Any)
+                .map(|run| {
+                    run.iter()
+                        .map(|t| match t {
+                            Token::Lit(c) => *c,
+                            // Only literals remain once `*` splits and `?` is absent.
+                            _ => '*',
+                        })
+                        .collect()
+                })
+                .collect()
+        });
+        Pattern { tokens, star_runs }
     }
 
     /// `*` and `?` are wildcards, everything else literal (no policy variables).
@@ -76,6 +95,27 @@ impl Pattern {
         if let Some(lit) = self.as_literal() {
             *steps += 1;
             return lit == subject;
+        }
+        if let Some(runs) = &self.star_runs {
+            // `runs` has one more element than there are stars: the first must be a
+            // prefix, the last a suffix, the middle ones appear in order between.
+            // Each run is searched once over the subject: at most
+            // (runs) × (subject chars + 1) steps, within the DP's bound.
+            *steps += runs.len() as u64 * (subject.chars().count() as u64 + 1);
+            let (first, last) = (&runs[0], &runs[runs.len() - 1]);
+            let Some(rest) = subject.strip_prefix(first.as_str()) else {
+                return false;
+            };
+            let Some(mut rest) = rest.strip_suffix(last.as_str()) else {
+                return false;
+            };
+            for run in &runs[1..runs.len() - 1] {
+                match rest.find(run.as_str()) {
+                    Some(i) => rest = &rest[i + run.len()..],
+                    None => return false,
+                }
+            }
+            return true;
         }
         let chars: Vec<char> = subject.chars().collect();
         let n = chars.len();

@@ -187,17 +187,19 @@ impl Grammar {
         }
         let m = tokens.len();
         let n = self.states.len();
-        let mut seen = vec![false; (m + 1) * n];
+        // One bit per (position, state): the table is (m+1)·n bits, zeroed once.
+        let mut seen = vec![0u64; ((m + 1) * n).div_ceil(64)];
         let mut stack = vec![(0usize, self.start)];
-        seen[self.start] = true;
+        seen[self.start / 64] |= 1 << (self.start % 64);
         while let Some((i, q)) = stack.pop() {
             if i == m && self.states[q].accept {
                 return true;
             }
             let mut push = |i: usize, q: usize, stack: &mut Vec<(usize, usize)>| {
                 let k = i * n + q;
-                if !seen[k] {
-                    seen[k] = true;
+                let (word, bit) = (k / 64, 1u64 << (k % 64));
+                if seen[word] & bit == 0 {
+                    seen[word] |= bit;
                     stack.push((i, q));
                 }
             };

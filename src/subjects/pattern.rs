@@ -20,6 +20,9 @@ pub struct SubPattern {
     /// The pattern ends with `:*` (or another lone wildcard) after its components:
     /// any further components follow.
     pub open_end: bool,
+    /// The compiled matcher (case-folded for the IgnoreCase operators), built once:
+    /// the analysis matches thousands of candidate subjects against one pattern.
+    matcher: Pattern,
 }
 
 /// One `name:value` component of a pattern; `value` may hold wildcards (see
@@ -57,12 +60,25 @@ impl SubPattern {
         } else {
             None
         };
+        let folded;
+        let source = if ignore_case {
+            folded = crate::iam::wildcard::fold_case(text);
+            folded.as_str()
+        } else {
+            text
+        };
+        let matcher = if like {
+            Pattern::glob(source)
+        } else {
+            Pattern::from_tokens(source.chars().map(Token::Lit).collect())
+        };
         SubPattern {
             text: text.to_string(),
             like,
             ignore_case,
             parts,
             open_end,
+            matcher,
         }
     }
 
@@ -82,15 +98,10 @@ impl SubPattern {
     /// Whether this pattern admits `subject` (as the engine compares them).
     pub fn matches(&self, subject: &str) -> bool {
         if self.ignore_case {
-            use crate::iam::wildcard::fold_case;
-            let p = if self.like {
-                Pattern::glob(&fold_case(&self.text))
-            } else {
-                Pattern::from_tokens(fold_case(&self.text).chars().map(Token::Lit).collect())
-            };
-            p.matches(&fold_case(subject))
+            self.matcher
+                .matches(&crate::iam::wildcard::fold_case(subject))
         } else {
-            self.compiled().matches(subject)
+            self.matcher.matches(subject)
         }
     }
 
