@@ -259,9 +259,14 @@ impl<'a> PolicyContext<'a> {
             .collect()
     }
 
-    /// Whether any `sub` condition uses a wildcard under a `…Like` operator: without
-    /// one there is no wildcard breadth to analyse, and the (costly) subject analysis
-    /// is skipped.
+    /// The subject analysis for rules about wildcard breadth: `None` when no `sub`
+    /// condition uses a wildcard under a `…Like` operator, since there is then no
+    /// breadth to find and the (costly) analysis is skipped.
+    pub fn wildcard_analysis(&self) -> Option<&crate::subjects::Analysis> {
+        self.has_sub_wildcards().then(|| self.analysis())
+    }
+
+    /// Whether any `sub` condition uses a wildcard under a `…Like` operator.
     pub fn has_sub_wildcards(&self) -> bool {
         self.policy
             .statements

@@ -32,10 +32,9 @@ impl super::Rule for SubWildcardTooBroad {
     }
 
     fn check(&self, cx: &super::PolicyContext<'_>, out: &mut Vec<crate::finding::Finding>) {
-        if !cx.has_sub_wildcards() {
+        let Some(analysis) = cx.wildcard_analysis() else {
             return;
-        }
-        let analysis = cx.analysis();
+        };
         for a in analysis
             .subjects
             .iter()
