@@ -13,6 +13,9 @@ use crate::json::{self, SourceText, Span, Value};
 use crate::policy::from_json::from_node;
 use crate::rules::{self, PolicyContext};
 
+pub mod source;
+pub use source::{Extracted, IdTokenDecl, ProviderDecl, SourceKind, SourcePolicy};
+
 /// Largest file read; see [`crate::cli`]'s input caps. IAM's own limit for a trust
 /// policy is 8,192 characters.
 pub const MAX_FILE_BYTES: u64 = 4 << 20;

@@ -324,6 +324,15 @@ pub fn check_policy(cx: &PolicyContext<'_>) -> Vec<Finding> {
     for rule in POLICY_RULES {
         rule.check(cx, &mut out);
     }
+    if !cx.policy.unknowns.is_empty() {
+        // A value only known at deploy time may be right: say nothing about it.
+        out.retain(|f| {
+            f.location
+                .as_ref()
+                .and_then(|l| l.pointer.as_deref())
+                .is_none_or(|p| !cx.policy.is_unknown(p))
+        });
+    }
     out
 }
 
