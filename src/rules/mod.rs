@@ -18,6 +18,7 @@ mod duplicate_json_key;
 mod invalid_policy_json;
 mod issuer_provider_mismatch;
 mod null_with_if_exists;
+mod parse_error;
 mod sub_not_admitted;
 mod token_malformed;
 mod unknown_condition_operator;
@@ -92,6 +93,7 @@ pub trait Rule: Sync {
 /// Every rule's metadata, in a fixed order: the catalogue `oidc-doctor rules` lists.
 pub static ALL: &[&RuleMeta] = &[
     &invalid_policy_json::META,
+    &parse_error::META,
     &unknown_policy_element::META,
     &duplicate_json_key::META,
     &unknown_condition_operator::META,
@@ -164,6 +166,7 @@ pub use duplicate_json_key::META as DUPLICATE_JSON_KEY;
 pub use invalid_policy_json::META as INVALID_POLICY_JSON;
 pub use issuer_provider_mismatch::META as ISSUER_PROVIDER_MISMATCH;
 pub use null_with_if_exists::META as NULL_WITH_IF_EXISTS;
+pub use parse_error::META as PARSE_ERROR;
 pub use sub_not_admitted::META as SUB_NOT_ADMITTED;
 pub use token_malformed::META as TOKEN_MALFORMED;
 pub use unknown_condition_operator::META as UNKNOWN_CONDITION_OPERATOR;
