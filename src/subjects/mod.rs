@@ -823,10 +823,10 @@ fn breadth_of(
     let own: Vec<&str> = own.iter().map(String::as_str).collect();
     let tag = |c: &Candidate| has_type(c, "tag") && inside(c);
     let branch = |c: &Candidate| has_type(c, "branch") && inside(c);
-    if let (Some(t), Some(_)) = (
-        first_admitted(&tag, &own, Realm::Inside),
-        first_admitted(&branch, &own, Realm::Inside),
-    ) {
+    // Both ref types must be admitted; the branch probes run only once a tag is.
+    if let Some(t) = first_admitted(&tag, &own, Realm::Inside)
+        && first_admitted(&branch, &own, Realm::Inside).is_some()
+    {
         out.push(Breadth {
             kind: BreadthKind::AnyRefType,
             example: t.subject.clone(),

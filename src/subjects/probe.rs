@@ -230,65 +230,143 @@ pub fn candidates(p: &SubPattern, owner: &Owner) -> Vec<Candidate> {
         }
     }
 
-    let mut out = Vec::new();
-    let mut attempts = 0;
+    // Every subject `p` matches starts with the pattern's literal text up to its
+    // first wildcard: subjects are built component by component in the form's
+    // order, and a partial subject that already disagrees with that prefix is
+    // abandoned with all its completions. (Sound, so the same candidates come out
+    // as from filtering the whole product, at a fraction of the work.)
+    let prefix: Option<&str> = (!p.ignore_case && !p.text.contains('$')).then(|| {
+        let end = if p.like {
+            p.text.find(['*', '?']).unwrap_or(p.text.len())
+        } else {
+            p.text.len()
+        };
+        &p.text[..end]
+    });
+    let mut generator = Generator {
+        p,
+        prefix,
+        paths: &paths,
+        ids: &ids,
+        refs: &refs,
+        out: Vec::new(),
+        attempts: 0,
+        stop: false,
+    };
     for form in &forms {
-        let projects: Vec<(Option<&String>, Option<&String>)> =
-            if form.iter().any(|n| n == "project_path") {
-                paths.iter().map(|x| (Some(x), None)).collect()
-            } else if form.iter().any(|n| n == "project_id") {
-                ids.iter().map(|x| (None, Some(x))).collect()
-            } else {
-                vec![(None, None)]
-            };
-        let types: Vec<Option<&str>> = if form.iter().any(|n| n == "ref_type") {
-            vec![Some("branch"), Some("tag")]
-        } else {
-            vec![None]
-        };
-        let ref_list: Vec<Option<&String>> = if form.iter().any(|n| n == "ref") {
-            refs.iter().map(Some).collect()
-        } else {
-            vec![None]
-        };
-        for (path, id) in &projects {
-            for t in &types {
-                for r in &ref_list {
-                    let subject = form
-                        .iter()
-                        .map(|name| {
-                            let value = match name.as_str() {
-                                "project_path" => path.cloned().unwrap_or_default(),
-                                "project_id" => id.cloned().unwrap_or_default(),
-                                "ref_type" => t.unwrap_or_default().to_string(),
-                                "ref" => r.cloned().unwrap_or_default(),
-                                other => other_value(p, other),
-                            };
-                            format!("{name}:{value}")
-                        })
-                        .collect::<Vec<_>>()
-                        .join(":");
-                    attempts += 1;
-                    if attempts > MAX_ATTEMPTS {
-                        return out;
-                    }
-                    if p.matches(&subject) && Grammar::all().accepts(&subject) {
-                        out.push(Candidate {
-                            subject,
-                            path: path.cloned(),
-                            project_id: id.cloned(),
-                            ref_type: t.map(str::to_string),
-                            git_ref: r.cloned(),
-                        });
-                        if out.len() >= MAX_CANDIDATES {
-                            return out;
-                        }
-                    }
+        let mut subject = String::with_capacity(p.text.len() + 32);
+        generator.walk(form, 0, &mut subject, &mut Choice::default());
+        if generator.stop {
+            break;
+        }
+    }
+    generator.out
+}
+
+/// The values chosen so far for the components a candidate varies.
+#[derive(Default, Clone, Copy)]
+struct Choice<'a> {
+    path: Option<&'a String>,
+    id: Option<&'a String>,
+    ref_type: Option<&'static str>,
+    git_ref: Option<&'a String>,
+}
+
+/// Builds the candidates of [`candidates`], one form at a time.
+struct Generator<'a> {
+    p: &'a SubPattern,
+    prefix: Option<&'a str>,
+    paths: &'a [String],
+    ids: &'a [String],
+    refs: &'a [String],
+    out: Vec<Candidate>,
+    /// Whole subjects built and tested (bounded by `MAX_ATTEMPTS`).
+    attempts: usize,
+    stop: bool,
+}
+
+impl<'a> Generator<'a> {
+    /// Whether `partial` can still grow into a subject the pattern matches.
+    fn viable(&self, partial: &str) -> bool {
+        self.prefix
+            .is_none_or(|pre| pre.starts_with(partial) || partial.starts_with(pre))
+    }
+
+    fn walk(&mut self, form: &[String], i: usize, subject: &mut String, choice: &mut Choice<'a>) {
+        if self.stop {
+            return;
+        }
+        let Some(name) = form.get(i) else {
+            self.attempts += 1;
+            if self.attempts > MAX_ATTEMPTS {
+                self.stop = true;
+                return;
+            }
+            if self.p.matches(subject) && Grammar::all().accepts(subject) {
+                self.out.push(Candidate {
+                    subject: subject.clone(),
+                    path: choice.path.cloned(),
+                    project_id: choice.id.cloned(),
+                    ref_type: choice.ref_type.map(str::to_string),
+                    git_ref: choice.git_ref.cloned(),
+                });
+                if self.out.len() >= MAX_CANDIDATES {
+                    self.stop = true;
                 }
+            }
+            return;
+        };
+        let has = |n: &str| form.iter().any(|x| x == n);
+        let len = subject.len();
+        let mut step = |this: &mut Self, value: &str, choice: &mut Choice<'a>| {
+            if i > 0 {
+                subject.push(':');
+            }
+            subject.push_str(name);
+            subject.push(':');
+            subject.push_str(value);
+            if this.viable(subject) {
+                this.walk(form, i + 1, subject, choice);
+            }
+            subject.truncate(len);
+        };
+        match name.as_str() {
+            "project_path" => {
+                for x in self.paths {
+                    choice.path = Some(x);
+                    step(self, x, choice);
+                }
+                choice.path = None;
+            }
+            // A form with both names varies the path only (the id stays empty).
+            "project_id" if !has("project_path") => {
+                for x in self.ids {
+                    choice.id = Some(x);
+                    step(self, x, choice);
+                }
+                choice.id = None;
+            }
+            "project_id" => step(self, "", choice),
+            "ref_type" => {
+                for t in ["branch", "tag"] {
+                    choice.ref_type = Some(t);
+                    step(self, t, choice);
+                }
+                choice.ref_type = None;
+            }
+            "ref" => {
+                for x in self.refs {
+                    choice.git_ref = Some(x);
+                    step(self, x, choice);
+                }
+                choice.git_ref = None;
+            }
+            other => {
+                let value = other_value(self.p, other);
+                step(self, &value, choice);
             }
         }
     }
-    out
 }
 
 /// A value for a component the candidate forms do not vary.
@@ -307,38 +385,49 @@ fn other_value(p: &SubPattern, name: &str) -> String {
     }
 }
 
-/// Runs probes through the engine.
-pub struct Prober<'a> {
-    policy: &'a Policy,
-    /// Refs the policy's `sub` values name literally, for "anyone" probes.
-    literal_refs: Vec<String>,
-}
-
-impl<'a> Prober<'a> {
-    pub fn new(policy: &'a Policy) -> Prober<'a> {
-        let mut literal_refs = Vec::new();
-        for s in &policy.statements {
-            for c in super::sub_conditions(s) {
-                for v in &c.condition.values {
-                    if let Some(part) = c.pattern(&v.value.text).part("ref") {
-                        if !part.value.contains('*') && !part.value.contains('?') {
-                            push_unique(&mut literal_refs, part.value.clone());
-                        }
+/// Refs the policy's `sub` values name literally.
+fn literal_refs_of(policy: &Policy) -> Vec<String> {
+    let mut literal_refs = Vec::new();
+    for s in &policy.statements {
+        for c in super::sub_conditions(s) {
+            for v in &c.condition.values {
+                if let Some(part) = c.pattern(&v.value.text).part("ref") {
+                    if !part.value.contains('*') && !part.value.contains('?') {
+                        push_unique(&mut literal_refs, part.value.clone());
                     }
                 }
             }
         }
+    }
+    literal_refs
+}
+
+/// Runs probes through the engine.
+pub struct Prober<'a> {
+    policy: &'a Policy,
+    /// Refs the policy's `sub` values name literally, for "anyone" probes
+    /// (computed on first use: most rules build a prober and never probe).
+    literal_refs: std::cell::OnceCell<Vec<String>>,
+}
+
+impl<'a> Prober<'a> {
+    pub fn new(policy: &'a Policy) -> Prober<'a> {
         Prober {
             policy,
-            literal_refs,
+            literal_refs: std::cell::OnceCell::new(),
         }
+    }
+
+    fn literal_refs(&self) -> &[String] {
+        self.literal_refs
+            .get_or_init(|| literal_refs_of(self.policy))
     }
 
     /// A stranger's subject the statement admits, when one exists: the role is open
     /// to anyone.
     pub fn anyone(&self, gs: &GitLabStatement<'_>) -> Option<String> {
         let mut refs: Vec<String> = vec!["main".into(), ARBITRARY_REF.into(), "v1.0.0".into()];
-        for r in &self.literal_refs {
+        for r in self.literal_refs() {
             push_unique(&mut refs, r.clone());
         }
         for t in ["branch", "tag"] {
