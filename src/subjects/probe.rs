@@ -74,29 +74,59 @@ const MAX_FILLED_REFS: usize = 8;
 const MAX_PATHS: usize = 32;
 const MAX_REFS: usize = 12;
 
-/// A necessary condition for `statement` to admit `subject`, checked before the
-/// full evaluation (which builds claims and runs every statement): each plain
-/// positive String condition on `sub` must have a value the subject matches. It
-/// only prunes — whatever passes is still decided by the engine. Values with
-/// policy variables are kept for the engine to resolve.
-fn sub_conditions_may_admit(statement: &Statement, subject: &str) -> bool {
-    super::sub_conditions(statement).iter().all(|c| {
+/// One `sub` condition compiled for [`Prober::admits`]'s cheap necessary check.
+enum SubCheck {
+    /// Cannot be judged cheaply (a qualifier, IfExists, a negated operator, a
+    /// policy variable): the engine decides.
+    Undecided,
+    /// Some value must equal / fold-equal / match the subject.
+    Equals(Vec<String>),
+    EqualsFolded(Vec<String>),
+    Like(Vec<Pattern>),
+}
+
+impl SubCheck {
+    fn of(c: &super::SubCondition<'_>) -> SubCheck {
         let op = c.operator;
-        if op.qualifier.is_some() || op.if_exists || op.base.is_negated() {
-            return true;
+        let values: Vec<&str> = c
+            .condition
+            .values
+            .iter()
+            .map(|v| v.value.text.as_str())
+            .collect();
+        if op.qualifier.is_some()
+            || op.if_exists
+            || op.base.is_negated()
+            || values.iter().any(|v| v.contains("${"))
+        {
+            return SubCheck::Undecided;
         }
-        let mut values = c.condition.values.iter().map(|v| v.value.text.as_str());
         match op.base {
-            BaseOperator::StringEquals => values.any(|v| v.contains("${") || v == subject),
+            BaseOperator::StringEquals => {
+                SubCheck::Equals(values.iter().map(|v| v.to_string()).collect())
+            }
             BaseOperator::StringEqualsIgnoreCase => {
-                values.any(|v| v.contains("${") || fold_case(v) == fold_case(subject))
+                SubCheck::EqualsFolded(values.iter().map(|v| fold_case(v)).collect())
             }
             BaseOperator::StringLike => {
-                values.any(|v| v.contains("${") || Pattern::glob(v).matches(subject))
+                SubCheck::Like(values.iter().map(|v| Pattern::glob(v)).collect())
             }
-            _ => true,
+            _ => SubCheck::Undecided,
         }
-    })
+    }
+
+    /// False only when the condition certainly does not admit `subject`.
+    fn may_admit(&self, subject: &str) -> bool {
+        match self {
+            SubCheck::Undecided => true,
+            SubCheck::Equals(v) => v.iter().any(|v| v == subject),
+            SubCheck::EqualsFolded(v) => {
+                let s = fold_case(subject);
+                v.iter().any(|v| *v == s)
+            }
+            SubCheck::Like(v) => v.iter().any(|p| p.matches(subject)),
+        }
+    }
 }
 
 /// Every way of filling `glob`'s wildcards with the given texts (bounded).
@@ -408,6 +438,8 @@ pub struct Prober<'a> {
     /// Refs the policy's `sub` values name literally, for "anyone" probes
     /// (computed on first use: most rules build a prober and never probe).
     literal_refs: std::cell::OnceCell<Vec<String>>,
+    /// Per statement (by index), its `sub` conditions compiled for the cheap check.
+    sub_checks: std::cell::OnceCell<Vec<Vec<SubCheck>>>,
 }
 
 impl<'a> Prober<'a> {
@@ -415,6 +447,7 @@ impl<'a> Prober<'a> {
         Prober {
             policy,
             literal_refs: std::cell::OnceCell::new(),
+            sub_checks: std::cell::OnceCell::new(),
         }
     }
 
@@ -444,7 +477,18 @@ impl<'a> Prober<'a> {
     /// Whether the policy (every statement, Deny included) admits a pipeline with
     /// subject `subject`, with claims built to satisfy `gs`'s other conditions.
     pub fn admits(&self, gs: &GitLabStatement<'_>, subject: &str, realm: Realm) -> bool {
-        if !sub_conditions_may_admit(gs.statement, subject) {
+        // A cheap necessary condition before the engine runs: every positive
+        // `sub` condition of the statement must be able to match.
+        let checks = self.sub_checks.get_or_init(|| {
+            self.policy
+                .statements
+                .iter()
+                .map(|s| super::sub_conditions(s).iter().map(SubCheck::of).collect())
+                .collect()
+        });
+        if let Some(checks) = checks.get(gs.statement.index)
+            && !checks.iter().all(|c| c.may_admit(subject))
+        {
             return false;
         }
         self.decide(gs, subject, realm)
