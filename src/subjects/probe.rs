@@ -122,7 +122,7 @@ impl SubCheck {
             SubCheck::Equals(v) => v.iter().any(|v| v == subject),
             SubCheck::EqualsFolded(v) => {
                 let s = fold_case(subject);
-                v.iter().any(|v| *v == s)
+                v.contains(&s)
             }
             SubCheck::Like(v) => v.iter().any(|p| p.matches(subject)),
         }
