@@ -201,6 +201,8 @@ pub struct PolicyContext<'a> {
     pub scope: Option<&'a crate::config::Scope>,
     /// The subject analysis, computed once for the rules that need it.
     analysis: std::cell::OnceCell<crate::subjects::Analysis>,
+    /// [`PolicyContext::gitlab_allows`], computed once.
+    gitlab_allows: std::cell::OnceCell<Vec<crate::subjects::GitLabStatement<'a>>>,
 }
 
 impl<'a> PolicyContext<'a> {
@@ -227,6 +229,7 @@ impl<'a> PolicyContext<'a> {
             federated,
             scope: None,
             analysis: std::cell::OnceCell::new(),
+            gitlab_allows: std::cell::OnceCell::new(),
         }
     }
 
@@ -236,6 +239,15 @@ impl<'a> PolicyContext<'a> {
     pub fn analysis(&self) -> &crate::subjects::Analysis {
         self.analysis
             .get_or_init(|| crate::subjects::analyze(self.policy, self.scope))
+    }
+
+    /// The Allow statements that trust a GitLab provider (whatever the configured
+    /// scope: the gitlab.com rules judge the provider themselves), shared by the
+    /// rules that walk them.
+    pub fn gitlab_allows(&self) -> &[crate::subjects::GitLabStatement<'a>] {
+        self.gitlab_allows.get_or_init(|| {
+            crate::subjects::gitlab_statements(self.policy, crate::policy::Effect::Allow, None)
+        })
     }
 
     /// Findings for the policy reader's problems of one kind, with their help and

@@ -85,6 +85,33 @@ impl SubPattern {
         }
     }
 
+    /// [`SubPattern::new`], remembered per thread: the subject rules of one policy
+    /// read the same `sub` values many times, and compiling one costs more than a
+    /// lookup. Bounded: the memo is emptied when it grows past `MEMO_CAP` entries.
+    pub fn shared(text: &str, like: bool, ignore_case: bool) -> std::rc::Rc<SubPattern> {
+        use std::cell::RefCell;
+        use std::collections::HashMap;
+        use std::rc::Rc;
+        const MEMO_CAP: usize = 1024;
+        thread_local! {
+            static MEMO: RefCell<HashMap<String, [Option<Rc<SubPattern>>; 4]>> =
+                RefCell::new(HashMap::new());
+        }
+        let slot = usize::from(like) * 2 + usize::from(ignore_case);
+        MEMO.with(|memo| {
+            if let Some(p) = memo.borrow().get(text).and_then(|e| e[slot].as_ref()) {
+                return Rc::clone(p);
+            }
+            let p = Rc::new(SubPattern::new(text, like, ignore_case));
+            let mut memo = memo.borrow_mut();
+            if memo.len() >= MEMO_CAP {
+                memo.clear();
+            }
+            memo.entry(text.to_string()).or_default()[slot] = Some(Rc::clone(&p));
+            p
+        })
+    }
+
     pub fn compiled(&self) -> Pattern {
         if self.like {
             Pattern::glob(&self.text)
