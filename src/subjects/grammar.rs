@@ -302,7 +302,7 @@ fn is_path(value: &str, min: usize) -> bool {
 }
 
 /// A Git ref name as the automaton's `git_ref` spells it.
-fn is_git_ref(value: &str) -> bool {
+pub(crate) fn is_git_ref(value: &str) -> bool {
     !value.is_empty()
         && !value.starts_with('-')
         && value.chars().all(is_ref_char)

@@ -170,7 +170,7 @@ fn valid_ref(r: &str) -> bool {
         && !r.ends_with('.')
         && !r.contains("//")
         && !r.contains("..")
-        && Grammar::all().accepts(&format!("project_path:g/p:ref:{r}"))
+        && super::grammar::is_git_ref(r)
 }
 
 fn push_unique(list: &mut Vec<String>, v: String) {
