@@ -148,7 +148,12 @@ fn read(
     use std::io::Read;
     let mut buf = Vec::new();
     std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf))
+        .and_then(|f| {
+            // Sized up front: one read instead of a doubling series of them.
+            let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+            buf.reserve_exact(size.min(MAX_FILE_BYTES) as usize + 1);
+            f.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf)
+        })
         .map_err(|e| format!("cannot read {display}: {e}"))?;
     if buf.len() as u64 > MAX_FILE_BYTES {
         let note = format!(
