@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::finding::{Finding, Severity, Summary};
 use crate::fingerprint::{ProjectRoot, fingerprint};
 use crate::json::SourceText;
-use crate::lint::{LintOptions, LintReport, lint_bytes_with, lint_paths_with};
+use crate::lint::{LintOptions, LintReport, lint_bytes_with, read_paths_with};
 use crate::report;
 
 #[derive(Debug, Args)]
@@ -45,12 +45,14 @@ pub fn run(args: &LintArgs, cli: &Cli) -> Result<ExitCode, CliError> {
         config: config.as_ref(),
     };
     let (stdin, paths): (Vec<&String>, Vec<&String>) = args.paths.iter().partition(|p| *p == "-");
-    let mut lint = lint_paths_with(&paths.into_iter().cloned().collect::<Vec<_>>(), opts)
+    let mut lint = read_paths_with(&paths.into_iter().cloned().collect::<Vec<_>>(), opts)
         .map_err(CliError::new)?;
     if !stdin.is_empty() {
         let bytes = read_capped("-")?;
         lint_bytes_with("<stdin>", bytes, true, &mut lint, opts);
     }
+    // Provider client IDs against `:aud` conditions and `id_tokens:`, across files.
+    lint.cross_check();
     for note in &lint.notes {
         eprintln!("note: {note}");
     }

@@ -1,11 +1,25 @@
 //! `lint`: find trust policies under the given paths and run every rule on them.
 //!
-//! Front ends turn a file into zero or more policies with locations; today that is
-//! IAM policy JSON (recognised by content: an object with `Statement`, or a
-//! `Version` IAM knows). Files that are not policies are skipped, silently when a
-//! directory walk found them, with a note when they were named explicitly.
+//! Each file is recognised by name first, then by content, and read by its front
+//! end into the same [`Extracted`] shape:
+//!
+//! | file | kind | front end |
+//! |---|---|---|
+//! | `*.json` with `Statement` (or a `Version` IAM knows) | IAM policy JSON | [`crate::policy::from_json`] |
+//! | `*.json` with `format_version` and `planned_values`/`resource_changes` | `terraform show -json` | [`crate::policy::from_terraform::plan`] |
+//! | `*.tf` | Terraform | [`crate::policy::from_terraform`] |
+//! | `*.tf.json` | Terraform JSON syntax | (not read yet: a note) |
+//! | `*.json`/`*.yaml`/`*.yml`/`*.template` with `AWSTemplateFormatVersion` or `Resources` | CloudFormation | [`cloudformation`] |
+//! | `.gitlab-ci.yml` and the files it `include:`s locally | GitLab CI | [`gitlab_ci`] |
+//!
+//! The policy rules run on every policy found, with the IaC resource that holds
+//! it; after the walk, [`cross`] compares what different files declare (provider
+//! client IDs against `:aud` conditions and `id_tokens:` audiences, …). Files that
+//! are none of these are skipped, silently when a directory walk found them, with
+//! a note when they were named explicitly.
 
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 use crate::config::Config;
 use crate::finding::{Finding, Location};
@@ -13,6 +27,7 @@ use crate::json::{self, SourceText, Span, Value};
 use crate::policy::from_json::from_node;
 use crate::rules::{self, PolicyContext};
 
+pub mod cross;
 pub mod source;
 pub use source::{Extracted, IdTokenDecl, ProviderDecl, SourceKind, SourcePolicy};
 
@@ -28,12 +43,33 @@ pub struct LintedFile {
     pub findings: Vec<Finding>,
 }
 
+/// What one file declared that another file's checks may need.
+#[derive(Debug, Clone, Default)]
+pub struct FileFacts {
+    /// Index into [`LintReport::files`].
+    pub file: usize,
+    pub kind: Option<SourceKind>,
+    /// Policies kept for the cross-file checks (policy JSON keeps only those with
+    /// an `:aud` condition, to keep the common path cheap).
+    pub policies: Vec<SourcePolicy>,
+    pub providers: Vec<ProviderDecl>,
+    pub id_tokens: Vec<IdTokenDecl>,
+}
+
+impl FileFacts {
+    fn is_empty(&self) -> bool {
+        self.policies.is_empty() && self.providers.is_empty() && self.id_tokens.is_empty()
+    }
+}
+
 /// What a lint run produced.
 #[derive(Debug, Clone, Default)]
 pub struct LintReport {
     pub files: Vec<LintedFile>,
     /// Remarks for stderr: files skipped because they are not policies, too large, …
     pub notes: Vec<String>,
+    /// Declarations for the cross-file checks; consumed by [`LintReport::cross_check`].
+    pub facts: Vec<FileFacts>,
 }
 
 impl LintReport {
@@ -42,6 +78,38 @@ impl LintReport {
         let mut all: Vec<&Finding> = self.files.iter().flat_map(|f| f.findings.iter()).collect();
         all.sort_by_cached_key(|f| sort_key(f));
         all
+    }
+
+    /// Runs the cross-file checks over everything read so far (once: the facts
+    /// are consumed) and files each finding under its primary location's file.
+    pub fn cross_check(&mut self) {
+        let facts = std::mem::take(&mut self.facts);
+        if facts.is_empty() {
+            return;
+        }
+        let found = cross::check(&self.files, &facts);
+        for f in found {
+            let path = f.location.as_ref().map(|l| l.path.clone());
+            match path.and_then(|p| self.files.iter_mut().find(|file| file.path == p)) {
+                Some(file) => file.findings.push(f),
+                None => {
+                    if let Some(first) = self.files.first_mut() {
+                        first.findings.push(f);
+                    }
+                }
+            }
+        }
+    }
+
+    fn push(&mut self, file: LintedFile, facts: FileFacts) {
+        let index = self.files.len();
+        self.files.push(file);
+        if !facts.is_empty() {
+            self.facts.push(FileFacts {
+                file: index,
+                ..facts
+            });
+        }
     }
 }
 
@@ -60,6 +128,152 @@ pub struct LintOptions<'a> {
     pub config: Option<&'a Config>,
 }
 
+/// What the file name alone says about a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameKind {
+    /// `*.json`: a policy, a Terraform plan or a CloudFormation template.
+    Json,
+    /// `*.tf`.
+    Terraform,
+    /// `*.tf.json`.
+    TerraformJson,
+    /// `*.yaml`, `*.yml`, `*.template`: CloudFormation when its content says so.
+    Yaml,
+    /// `.gitlab-ci.yml` (or a file it includes).
+    GitLabCi,
+    /// Anything else (standard input, a file named explicitly): sniffed.
+    Other,
+}
+
+/// Recognises a file by its name (the cheap first step of detection).
+pub fn kind_by_name(path: &Path) -> NameKind {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".json") {
+        if lower.ends_with(".tf.json") {
+            NameKind::TerraformJson
+        } else {
+            NameKind::Json
+        }
+    } else if lower.ends_with(".tf") {
+        NameKind::Terraform
+    } else if lower == ".gitlab-ci.yml" || lower == ".gitlab-ci.yaml" {
+        NameKind::GitLabCi
+    } else if lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".template") {
+        NameKind::Yaml
+    } else {
+        NameKind::Other
+    }
+}
+
+/// Whether a YAML (or `.template`) text is a CloudFormation template: it has
+/// `AWSTemplateFormatVersion`, or a top-level `Resources:` mapping.
+pub fn looks_like_cloudformation_text(text: &str) -> bool {
+    text.contains("AWSTemplateFormatVersion")
+        || text
+            .lines()
+            .any(|l| l.starts_with("Resources:") || l.starts_with("\"Resources\""))
+}
+
+/// Whether a parsed JSON document is `terraform show -json` output.
+fn looks_like_plan(v: &Value) -> bool {
+    let Value::Object(members) = v else {
+        return false;
+    };
+    members.iter().any(|m| m.key == "format_version")
+        && members
+            .iter()
+            .any(|m| m.key == "planned_values" || m.key == "resource_changes" || m.key == "values")
+}
+
+/// Whether a parsed JSON document is a CloudFormation template.
+fn looks_like_cfn_json(v: &Value) -> bool {
+    let Value::Object(members) = v else {
+        return false;
+    };
+    members.iter().any(|m| {
+        m.key == "AWSTemplateFormatVersion"
+            || (m.key == "Resources" && matches!(m.value.value, Value::Object(_)))
+    })
+}
+
+// ---- The front ends that live on other branches -------------------------------
+//
+// MERGE: replace the bodies of these two functions with calls to the real front
+// ends (`crate::policy::from_cloudformation::extract(path, source)` and
+// `crate::gitlab::ci::extract(path, source)`); their signatures already match.
+
+/// CloudFormation templates (JSON or YAML).
+fn cloudformation(path: &str, _source: &SourceText) -> Result<Extracted, String> {
+    Err(format!(
+        "{path}: CloudFormation template: not supported yet, skipped"
+    ))
+}
+
+/// `.gitlab-ci.yml` and the files it includes.
+fn gitlab_ci(path: &str, _source: &SourceText) -> Result<Extracted, String> {
+    Err(format!(
+        "{path}: GitLab CI configuration: not supported yet, skipped"
+    ))
+}
+
+/// Local files a `.gitlab-ci.yml` includes (`include: 'ci/x.yml'`,
+/// `include: [{local: ci/x.yml}]`), relative to the project root. A line-based
+/// reading of the `include:` section: enough to find the files to lint, which the
+/// CI front end then parses properly. Remote, project and template includes, and
+/// paths with wildcards, are left out.
+pub fn gitlab_ci_local_includes(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_include = false;
+    for line in text.lines().take(10_000) {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let top_level = !line.starts_with([' ', '\t', '-']);
+        if top_level {
+            in_include = false;
+            if let Some(rest) = trimmed.strip_prefix("include:") {
+                in_include = true;
+                let rest = rest.trim();
+                if !rest.is_empty() {
+                    // `include: 'ci/x.yml'` or `include: [a.yml, b.yml]`.
+                    for item in rest.trim_matches(['[', ']']).split(',') {
+                        push_include(&mut out, item);
+                    }
+                }
+            }
+            continue;
+        }
+        if !in_include {
+            continue;
+        }
+        let item = trimmed.trim_start_matches('-').trim();
+        if let Some(v) = item.strip_prefix("local:") {
+            push_include(&mut out, v);
+        } else if !item.contains(':') || item.starts_with(['"', '\'']) {
+            push_include(&mut out, item);
+        }
+    }
+    out
+}
+
+fn push_include(out: &mut Vec<String>, raw: &str) {
+    let v = raw.trim().trim_matches(['"', '\'']).trim();
+    if v.is_empty()
+        || v.contains("://")
+        || v.contains('*')
+        || v.contains('$')
+        || !(v.ends_with(".yml") || v.ends_with(".yaml"))
+    {
+        return;
+    }
+    out.push(v.trim_start_matches('/').to_string());
+}
+
 /// Lints one text. `explicit`: the user named this file, so a file that is not a
 /// policy is worth a note. `Err` (a note) when the text is not a policy.
 pub fn lint_text(path: &str, text: String, explicit: bool) -> Result<LintedFile, String> {
@@ -73,19 +287,166 @@ pub fn lint_text_with(
     explicit: bool,
     opts: LintOptions<'_>,
 ) -> Result<LintedFile, String> {
+    let kind = kind_by_name(Path::new(path));
+    lint_source(path, text, kind, explicit, opts).map(|(file, _)| file)
+}
+
+/// Reads one text with the front end its name and content call for, runs the
+/// policy rules on what it holds, and returns the file with what the cross-file
+/// checks need. `Err` is a note: the file is none of the kinds `lint` reads.
+fn lint_source(
+    path: &str,
+    text: String,
+    kind: NameKind,
+    explicit: bool,
+    opts: LintOptions<'_>,
+) -> Result<(LintedFile, FileFacts), String> {
     let source = SourceText::new(text);
+    let extracted = match kind {
+        NameKind::Json | NameKind::Other => {
+            if kind == NameKind::Other && !source.text().trim_start().starts_with(['{', '[']) {
+                if looks_like_cloudformation_text(source.text()) {
+                    cloudformation(path, &source)?
+                } else if looks_like_terraform_text(source.text()) {
+                    crate::policy::from_terraform::extract(path, &source)
+                } else {
+                    return lint_json(path, source, explicit, opts);
+                }
+            } else {
+                return lint_json(path, source, explicit, opts);
+            }
+        }
+        NameKind::Terraform => crate::policy::from_terraform::extract(path, &source),
+        NameKind::TerraformJson => {
+            return Err(format!(
+                "{path}: Terraform JSON syntax (*.tf.json) is not read yet, skipped"
+            ));
+        }
+        NameKind::GitLabCi => gitlab_ci(path, &source)?,
+        NameKind::Yaml => {
+            if looks_like_cloudformation_text(source.text()) {
+                cloudformation(path, &source)?
+            } else {
+                return Err(format!(
+                    "{path}: not a CloudFormation template nor a GitLab CI file, skipped"
+                ));
+            }
+        }
+    };
+    let kind = match kind {
+        NameKind::GitLabCi => SourceKind::GitLabCi,
+        NameKind::Yaml => SourceKind::CloudFormation,
+        _ => SourceKind::Terraform,
+    };
+    if extracted.policies.is_empty()
+        && extracted.providers.is_empty()
+        && extracted.id_tokens.is_empty()
+        && extracted.findings.is_empty()
+        && kind != SourceKind::GitLabCi
+    {
+        return Err(format!(
+            "{path}: no trust policy or OIDC provider found, skipped"
+        ));
+    }
+    Ok(run_extracted(path, source, kind, extracted, opts))
+}
+
+/// Terraform configuration given without a telling name (standard input).
+fn looks_like_terraform_text(text: &str) -> bool {
+    text.lines().any(|l| {
+        let l = l.trim_start();
+        l.starts_with("resource \"") || l.starts_with("data \"") || l.starts_with("locals ")
+    })
+}
+
+/// Runs the policy rules on everything a front end extracted.
+fn run_extracted(
+    path: &str,
+    source: SourceText,
+    kind: SourceKind,
+    extracted: Extracted,
+    opts: LintOptions<'_>,
+) -> (LintedFile, FileFacts) {
+    let mut findings = extracted.findings;
+    for sp in &extracted.policies {
+        let mut cx = PolicyContext::new(path, &source, &sp.policy)
+            .with_scope(opts.config.and_then(|c| c.scope.as_ref()));
+        cx.resource = sp.resource.as_deref();
+        findings.extend(rules::check_policy(&cx));
+    }
+    let facts = FileFacts {
+        file: 0,
+        kind: Some(kind),
+        policies: extracted.policies,
+        providers: extracted.providers,
+        id_tokens: extracted.id_tokens,
+    };
+    (
+        LintedFile {
+            path: path.to_string(),
+            source,
+            findings,
+        },
+        facts,
+    )
+}
+
+/// The JSON path: a policy (the common, fast case), a Terraform plan or a
+/// CloudFormation template, told apart by content after one parse.
+fn lint_json(
+    path: &str,
+    source: SourceText,
+    explicit: bool,
+    opts: LintOptions<'_>,
+) -> Result<(LintedFile, FileFacts), String> {
+    let mut facts = FileFacts {
+        kind: Some(SourceKind::PolicyJson),
+        ..FileFacts::default()
+    };
     let findings = match json::parse(source.text()) {
         Ok(root) => {
             if !looks_like_policy(&root.value) {
+                if looks_like_plan(&root.value) {
+                    let extracted =
+                        crate::policy::from_terraform::plan::extract(path, &source, &root);
+                    drop(root);
+                    return Ok(run_extracted(
+                        path,
+                        source,
+                        SourceKind::TerraformPlan,
+                        extracted,
+                        opts,
+                    ));
+                }
+                if looks_like_cfn_json(&root.value) {
+                    drop(root);
+                    let extracted = cloudformation(path, &source)?;
+                    return Ok(run_extracted(
+                        path,
+                        source,
+                        SourceKind::CloudFormation,
+                        extracted,
+                        opts,
+                    ));
+                }
                 return Err(format!(
                     "{path}: not an IAM policy document (no `Statement`), skipped"
                 ));
             }
             match from_node(&root) {
-                Ok(policy) => rules::check_policy(
-                    &PolicyContext::new(path, &source, &policy)
-                        .with_scope(opts.config.and_then(|c| c.scope.as_ref())),
-                ),
+                Ok(policy) => {
+                    let findings = rules::check_policy(
+                        &PolicyContext::new(path, &source, &policy)
+                            .with_scope(opts.config.and_then(|c| c.scope.as_ref())),
+                    );
+                    if cross::policy_matters(&policy) {
+                        facts.policies.push(SourcePolicy {
+                            policy,
+                            resource: None,
+                        });
+                    }
+                    findings
+                }
                 Err(e) => vec![invalid_json(path, &source, e.span, e.message)],
             }
         }
@@ -105,11 +466,14 @@ pub fn lint_text_with(
         }
         Err(_) => return Err(format!("{path}: not JSON, skipped")),
     };
-    Ok(LintedFile {
-        path: path.to_string(),
-        source,
-        findings,
-    })
+    Ok((
+        LintedFile {
+            path: path.to_string(),
+            source,
+            findings,
+        },
+        facts,
+    ))
 }
 
 fn invalid_json(path: &str, source: &SourceText, span: Span, message: String) -> Finding {
@@ -130,17 +494,17 @@ fn looks_like_policy(v: &Value) -> bool {
     })
 }
 
-/// Whether a directory walk should read this file.
+/// Whether a directory walk should read this file (by name only: the walk must
+/// stay cheap on trees full of other files).
 fn is_candidate(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    kind_by_name(path) != NameKind::Other
 }
 
 /// Reads a file (at most [`MAX_FILE_BYTES`]); invalid UTF-8 becomes a finding.
 fn read(
     path: &Path,
     display: &str,
+    kind: NameKind,
     explicit: bool,
     report: &mut LintReport,
     opts: LintOptions<'_>,
@@ -166,7 +530,7 @@ fn read(
         report.notes.push(note);
         return Ok(());
     }
-    lint_bytes_with(display, buf, explicit, report, opts);
+    lint_bytes_kind(display, buf, kind, explicit, report, opts);
     Ok(())
 }
 
@@ -175,7 +539,9 @@ pub fn lint_bytes(display: &str, bytes: Vec<u8>, explicit: bool, report: &mut Li
     lint_bytes_with(display, bytes, explicit, report, LintOptions::default());
 }
 
-/// [`lint_bytes`] with options.
+/// [`lint_bytes`] with options. The kind of file is told by `display`'s name,
+/// then by content. Cross-file checks are not run: call
+/// [`LintReport::cross_check`] once everything is read.
 pub fn lint_bytes_with(
     display: &str,
     bytes: Vec<u8>,
@@ -183,19 +549,37 @@ pub fn lint_bytes_with(
     report: &mut LintReport,
     opts: LintOptions<'_>,
 ) {
+    let kind = kind_by_name(Path::new(display));
+    lint_bytes_kind(display, bytes, kind, explicit, report, opts);
+}
+
+fn lint_bytes_kind(
+    display: &str,
+    bytes: Vec<u8>,
+    kind: NameKind,
+    explicit: bool,
+    report: &mut LintReport,
+    opts: LintOptions<'_>,
+) {
     match String::from_utf8(bytes) {
-        Ok(text) => match lint_text_with(display, text, explicit, opts) {
-            Ok(file) => report.files.push(file),
+        Ok(text) => match lint_source(display, text, kind, explicit, opts) {
+            Ok((file, facts)) => report.push(file, facts),
             Err(note) if explicit => report.notes.push(note),
             Err(_) => {}
         },
         Err(e) => {
             let offset = e.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            if explicit || text.contains("\"Statement\"") {
+            let json_like = matches!(kind, NameKind::Json | NameKind::Other);
+            if explicit || !json_like || text.contains("\"Statement\"") {
                 let source = SourceText::new(text);
-                let f = Finding::new(&rules::INVALID_POLICY_JSON, "the file is not valid UTF-8")
-                    .help("save the policy as UTF-8")
+                let (rule, help) = if json_like {
+                    (&rules::INVALID_POLICY_JSON, "save the policy as UTF-8")
+                } else {
+                    (&rules::PARSE_ERROR, "save the file as UTF-8")
+                };
+                let f = Finding::new(rule, "the file is not valid UTF-8")
+                    .help(help)
                     .at(Location::from_span(
                         display,
                         &source,
@@ -213,7 +597,8 @@ pub fn lint_bytes_with(
 }
 
 /// Lints paths: files are read whatever their name, directories are walked
-/// recursively (hidden and git-ignored files skipped) for `.json` files.
+/// recursively (hidden and git-ignored files skipped, except `.gitlab-ci.yml`
+/// and `.gitlab/`) for the files `lint` reads; then the cross-file checks run.
 /// `Err` is an unreadable path named on the command line (exit 2).
 pub fn lint_paths(paths: &[String]) -> Result<LintReport, String> {
     lint_paths_with(paths, LintOptions::default())
@@ -222,16 +607,38 @@ pub fn lint_paths(paths: &[String]) -> Result<LintReport, String> {
 /// [`lint_paths`] with options: `[files]` of the configuration filters what a
 /// directory walk finds (files named on the command line are always read).
 pub fn lint_paths_with(paths: &[String], opts: LintOptions<'_>) -> Result<LintReport, String> {
+    let mut report = read_paths_with(paths, opts)?;
+    report.cross_check();
+    Ok(report)
+}
+
+/// [`lint_paths_with`] without the cross-file checks (for callers that add more
+/// input, such as standard input, before calling [`LintReport::cross_check`]).
+pub fn read_paths_with(paths: &[String], opts: LintOptions<'_>) -> Result<LintReport, String> {
     let mut report = LintReport::default();
+    // Files `.gitlab-ci.yml` includes are CI configuration, whatever their name.
+    let mut ci_files: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut planned: Vec<(PathBuf, String, bool)> = Vec::new();
     for p in paths {
         let path = Path::new(p);
         let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {p}: {e}"))?;
         if meta.is_file() {
-            read(path, p, true, &mut report, opts)?;
+            note_ci_includes(path, &mut ci_files);
+            planned.push((path.to_path_buf(), p.clone(), true));
             continue;
         }
-        let mut found: Vec<std::path::PathBuf> = Vec::new();
-        for entry in ignore::WalkBuilder::new(path).build() {
+        let mut found: Vec<PathBuf> = Vec::new();
+        let walk = ignore::WalkBuilder::new(path)
+            .hidden(false)
+            .filter_entry(|e| {
+                let name = e.file_name().to_str().unwrap_or_default();
+                e.depth() == 0
+                    || !name.starts_with('.')
+                    || name == ".gitlab-ci.yml"
+                    || name == ".gitlab"
+            })
+            .build();
+        for entry in walk {
             let entry = entry.map_err(|e| format!("cannot walk {p}: {e}"))?;
             if entry.file_type().is_some_and(|t| t.is_file())
                 && is_candidate(entry.path())
@@ -241,12 +648,97 @@ pub fn lint_paths_with(paths: &[String], opts: LintOptions<'_>) -> Result<LintRe
             }
         }
         found.sort();
+        for f in &found {
+            note_ci_includes(f, &mut ci_files);
+        }
         for f in found {
             let display = f.to_string_lossy().into_owned();
-            if let Err(note) = read(&f, &display, false, &mut report, opts) {
-                report.notes.push(note);
+            planned.push((f, display, false));
+        }
+    }
+    for (path, display, explicit) in planned {
+        let mut kind = kind_by_name(&path);
+        if kind != NameKind::GitLabCi && ci_files.contains(&normalize(&path)) {
+            kind = NameKind::GitLabCi;
+        }
+        if let Err(note) = read(&path, &display, kind, explicit, &mut report, opts) {
+            if explicit {
+                return Err(note);
             }
+            report.notes.push(note);
         }
     }
     Ok(report)
+}
+
+/// When `path` is a `.gitlab-ci.yml`, records the local files it includes
+/// (relative to its directory, the project root).
+fn note_ci_includes(path: &Path, out: &mut BTreeSet<PathBuf>) {
+    if kind_by_name(path) != NameKind::GitLabCi {
+        return;
+    }
+    let Ok(meta) = std::fs::metadata(path) else {
+        return;
+    };
+    if meta.len() > MAX_FILE_BYTES {
+        return;
+    }
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return;
+    };
+    let root = path.parent().unwrap_or(Path::new("."));
+    for inc in gitlab_ci_local_includes(&text) {
+        out.insert(normalize(&root.join(inc)));
+    }
+}
+
+/// A path with `.` components removed, for comparing walk results with includes.
+fn normalize(path: &Path) -> PathBuf {
+    path.components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_told_apart_by_name() {
+        assert_eq!(kind_by_name(Path::new("a/trust.json")), NameKind::Json);
+        assert_eq!(kind_by_name(Path::new("main.tf")), NameKind::Terraform);
+        assert_eq!(
+            kind_by_name(Path::new("main.tf.json")),
+            NameKind::TerraformJson
+        );
+        assert_eq!(
+            kind_by_name(Path::new("x/.gitlab-ci.yml")),
+            NameKind::GitLabCi
+        );
+        assert_eq!(kind_by_name(Path::new("stack.yaml")), NameKind::Yaml);
+        assert_eq!(kind_by_name(Path::new("stack.template")), NameKind::Yaml);
+        assert_eq!(kind_by_name(Path::new("README.md")), NameKind::Other);
+    }
+
+    #[test]
+    fn local_includes_are_found() {
+        let ci = "include:\n  - local: '/ci/deploy.yml'\n  - 'ci/test.yml'\n  - remote: 'https://x/y.yml'\n  - project: g/p\n    file: a.yml\nstages: [a]\n";
+        assert_eq!(
+            gitlab_ci_local_includes(ci),
+            vec!["ci/deploy.yml".to_string(), "ci/test.yml".to_string()]
+        );
+        assert_eq!(
+            gitlab_ci_local_includes("include: ci/one.yml\n"),
+            vec!["ci/one.yml".to_string()]
+        );
+    }
+
+    #[test]
+    fn cloudformation_is_recognised_by_content() {
+        assert!(looks_like_cloudformation_text(
+            "AWSTemplateFormatVersion: '2010-09-09'\n"
+        ));
+        assert!(looks_like_cloudformation_text("Resources:\n  Role:\n"));
+        assert!(!looks_like_cloudformation_text("stages: [a]\n"));
+    }
 }

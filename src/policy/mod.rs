@@ -8,6 +8,7 @@
 //! reading never stops at the first one.
 
 pub mod from_json;
+pub mod from_terraform;
 
 pub use from_json::{PolicyParseError, parse_policy_json};
 
@@ -57,6 +58,16 @@ impl Policy {
         self.version
             .as_ref()
             .is_some_and(|v| v.value == "2012-10-17")
+    }
+
+    /// Whether something strictly below the element at `pointer` is not known
+    /// statically (the element's content is then only partly known).
+    pub fn holds_unknown(&self, pointer: &str) -> bool {
+        self.unknowns.iter().any(|u| {
+            u.pointer.len() > pointer.len()
+                && u.pointer.starts_with(pointer)
+                && u.pointer.as_bytes().get(pointer.len()) == Some(&b'/')
+        })
     }
 
     /// Whether the element at `pointer` (or something containing it) holds a
@@ -225,5 +236,9 @@ mod tests {
         assert!(policy.is_unknown("/Statement/0/Condition/StringEquals/gitlab.com:sub/1"));
         assert!(!policy.is_unknown("/Statement/0/Condition/StringEquals/gitlab.com:subx"));
         assert!(!policy.is_unknown("/Statement/0/Condition/StringEquals"));
+        assert!(policy.holds_unknown("/Statement/0/Condition/StringEquals"));
+        assert!(policy.holds_unknown(""));
+        assert!(!policy.holds_unknown("/Statement/0/Condition/StringEquals/gitlab.com:sub"));
+        assert!(!policy.holds_unknown("/Statement/1"));
     }
 }

@@ -13,13 +13,17 @@ use crate::iam::provider::ProviderArn;
 use crate::json::{SourceText, Span};
 use crate::policy::{Located, Policy, Statement};
 
+mod aud_mismatch;
 mod claim_not_admitted;
 mod duplicate_json_key;
+mod id_token_aud_mismatch;
 mod invalid_policy_json;
 mod issuer_provider_mismatch;
 mod null_with_if_exists;
 mod parse_error;
+mod provider_url_invalid;
 mod sub_not_admitted;
+mod terraform_wrong_type;
 mod token_malformed;
 mod unknown_condition_operator;
 mod unknown_policy_element;
@@ -33,7 +37,7 @@ mod if_exists_on_identity_claim;
 mod invalid_federated_principal;
 mod missing_aud_condition;
 mod not_principal_in_trust_policy;
-mod oidc_keys;
+pub(crate) mod oidc_keys;
 mod policy_too_large;
 mod resource_in_trust_policy;
 mod string_like_without_wildcard;
@@ -94,6 +98,7 @@ pub trait Rule: Sync {
 pub static ALL: &[&RuleMeta] = &[
     &invalid_policy_json::META,
     &parse_error::META,
+    &terraform_wrong_type::META,
     &unknown_policy_element::META,
     &duplicate_json_key::META,
     &unknown_condition_operator::META,
@@ -126,6 +131,10 @@ pub static ALL: &[&RuleMeta] = &[
     &path_based_identity::META,
     &unprotected_refs_admitted::META,
     &merge_request_pipelines_admitted::META,
+    // Cross-file checks of IaC trees (src/lint/cross.rs).
+    &aud_mismatch::META,
+    &id_token_aud_mismatch::META,
+    &provider_url_invalid::META,
 ];
 
 /// The checks `lint` runs on each policy, in a fixed order.
@@ -161,13 +170,18 @@ pub static POLICY_RULES: &[&dyn Rule] = &[
 ];
 
 // Short names for the rules other modules report directly.
+pub use aud_mismatch::META as AUD_MISMATCH;
 pub use claim_not_admitted::META as CLAIM_NOT_ADMITTED;
+pub use condition_key_provider_mismatch::META as CONDITION_KEY_PROVIDER_MISMATCH;
 pub use duplicate_json_key::META as DUPLICATE_JSON_KEY;
+pub use id_token_aud_mismatch::META as ID_TOKEN_AUD_MISMATCH;
 pub use invalid_policy_json::META as INVALID_POLICY_JSON;
 pub use issuer_provider_mismatch::META as ISSUER_PROVIDER_MISMATCH;
 pub use null_with_if_exists::META as NULL_WITH_IF_EXISTS;
 pub use parse_error::META as PARSE_ERROR;
+pub use provider_url_invalid::META as PROVIDER_URL_INVALID;
 pub use sub_not_admitted::META as SUB_NOT_ADMITTED;
+pub use terraform_wrong_type::META as TERRAFORM_WRONG_TYPE;
 pub use token_malformed::META as TOKEN_MALFORMED;
 pub use unknown_condition_operator::META as UNKNOWN_CONDITION_OPERATOR;
 pub use unknown_policy_element::META as UNKNOWN_POLICY_ELEMENT;
@@ -340,16 +354,36 @@ pub fn check_policy(cx: &PolicyContext<'_>) -> Vec<Finding> {
         rule.check(cx, &mut out);
     }
     if !cx.policy.unknowns.is_empty() {
-        // A value only known at deploy time may be right: say nothing about it.
+        // A value only known at deploy time may be right: say nothing about it, nor
+        // about an element holding it (a statement whose `sub` value is unknown may
+        // well restrict `sub`), except for the rules that judge only the names at
+        // their location (an operator, a condition key), never the values below.
         out.retain(|f| {
             f.location
                 .as_ref()
                 .and_then(|l| l.pointer.as_deref())
-                .is_none_or(|p| !cx.policy.is_unknown(p))
+                .is_none_or(|p| {
+                    !cx.policy.is_unknown(p)
+                        && (NAME_ONLY_RULES.contains(&f.rule) || !cx.policy.holds_unknown(p))
+                })
         });
     }
     out
 }
+
+/// Rules whose findings depend only on the element names at their location
+/// (operator, condition key, element name), so an unknown value below that
+/// location cannot make them false.
+const NAME_ONLY_RULES: &[&str] = &[
+    "unknown-policy-element",
+    "duplicate-json-key",
+    "unknown-condition-operator",
+    "condition-key-has-scheme",
+    "condition-key-provider-mismatch",
+    "unsupported-condition-key",
+    "if-exists-on-identity-claim",
+    "for-all-values-on-single-valued-key",
+];
 
 #[cfg(test)]
 mod tests {

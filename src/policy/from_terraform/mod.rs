@@ -1,0 +1,963 @@
+//! Terraform (HCL) front end: the trust policies and OIDC providers of a `*.tf` file.
+//!
+//! Parsed with `hcl-edit`, which keeps byte spans for every block, attribute and
+//! expression. Each trust policy is rebuilt as the JSON document IAM will see —
+//! a [`json::Node`] tree whose spans point into the `.tf` file — and read by the
+//! same [`from_node`] as policy JSON, so every rule applies unchanged, findings
+//! point at the HCL line and column, and pointers name the IAM element
+//! (`/Statement/0/Condition/StringLike/gitlab.com:sub/0`).
+//!
+//! Read:
+//! - `data "aws_iam_policy_document"` with `statement` blocks (`sid`, `effect`,
+//!   `actions`, `not_actions`, `resources`, `not_resources`, `principals` /
+//!   `not_principals { type identifiers }`, `condition { test variable values }`),
+//!   when it is a trust policy: it has `principals`, or a role's
+//!   `assume_role_policy` refers to its `.json`;
+//! - `resource "aws_iam_role"` `assume_role_policy` given as `jsonencode({…})`, a
+//!   heredoc of JSON (with `${…}` inside strings resolved), a JSON string, or a
+//!   `local.*` holding one of these; a reference to a policy document is checked
+//!   at the document;
+//! - `resource "aws_iam_openid_connect_provider"` → [`ProviderDecl`].
+//!
+//! Values are resolved statically (see [`eval`]); what cannot be known is
+//! recorded in [`Policy::unknowns`] and never yields a finding.
+
+pub mod eval;
+pub mod plan;
+
+use std::collections::HashSet;
+
+use hcl_edit::expr::{Expression, ObjectKey};
+use hcl_edit::structure::{Block, Body};
+
+use self::eval::{Env, HOLE, V};
+use super::from_json::from_node;
+use super::{JsonType, Located, Policy};
+use crate::finding::{Finding, Location};
+use crate::json::{self, Member, Node, SourceText, Span, Value, pointer_token};
+use crate::lint::{Extracted, ProviderDecl, SourcePolicy};
+use crate::rules;
+
+/// Deepest bracket nesting accepted before parsing (the parser recurses).
+const MAX_NESTING: usize = 128;
+
+/// Reads one Terraform file.
+pub fn extract(path: &str, source: &SourceText) -> Extracted {
+    let text = source.text();
+    if let Some(offset) = too_deep(text) {
+        return parse_failure(
+            path,
+            source,
+            offset,
+            format!("brackets nested more than {MAX_NESTING} levels deep"),
+        );
+    }
+    let body = match hcl_edit::parser::parse_body(text) {
+        Ok(b) => b,
+        Err(e) => {
+            let offset = e.location().offset().min(text.len());
+            let message = e.message().trim().replace('\n', "; ");
+            return parse_failure(path, source, offset, format!("HCL syntax error: {message}"));
+        }
+    };
+    let env = Env::new(&body);
+    let mut out = Extracted::default();
+    let mut referenced: HashSet<&str> = HashSet::new();
+
+    for block in body.blocks() {
+        let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+        match (block.ident.value().as_str(), labels.as_slice()) {
+            ("resource", ["aws_iam_role", name]) => {
+                let Some(attr) = block.body.get_attribute("assume_role_policy") else {
+                    continue;
+                };
+                let resource = format!("aws_iam_role.{name}");
+                let mut b = Builder::new(&env, path, source, &resource);
+                if let Some(doc) = document_reference(&attr.value) {
+                    referenced.insert(doc);
+                    continue;
+                }
+                if let Some(policy) = b.role_policy(&attr.value, 0) {
+                    out.policies.push(SourcePolicy {
+                        policy,
+                        resource: Some(resource.clone()),
+                    });
+                }
+                out.findings.append(&mut b.findings);
+            }
+            ("resource", ["aws_iam_openid_connect_provider", name]) => {
+                out.providers.push(provider(&env, block, name));
+            }
+            _ => {}
+        }
+    }
+    for block in body.blocks() {
+        let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+        if let ("data", ["aws_iam_policy_document", name]) =
+            (block.ident.value().as_str(), labels.as_slice())
+        {
+            if !referenced.contains(name) && !has_principals(&block.body) {
+                continue; // a permissions policy, not a trust policy
+            }
+            let resource = format!("data.aws_iam_policy_document.{name}");
+            let mut b = Builder::new(&env, path, source, &resource);
+            let node = b.document(block);
+            if let Some(policy) = b.finish(&node) {
+                out.policies.push(SourcePolicy {
+                    policy,
+                    resource: Some(resource.clone()),
+                });
+            }
+            out.findings.append(&mut b.findings);
+        }
+    }
+    out
+}
+
+fn parse_failure(path: &str, source: &SourceText, offset: usize, message: String) -> Extracted {
+    let end = source.text()[offset..]
+        .chars()
+        .next()
+        .map_or(offset, |c| offset + c.len_utf8());
+    Extracted {
+        findings: vec![
+            Finding::new(&rules::PARSE_ERROR, message).at(Location::from_span(
+                path,
+                source,
+                Span::new(offset, end),
+                None,
+            )),
+        ],
+        ..Extracted::default()
+    }
+}
+
+/// The offset where bracket nesting first exceeds [`MAX_NESTING`], if it does.
+fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(i);
+                }
+            }
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `data.aws_iam_policy_document.NAME.json` → `NAME`.
+fn document_reference(expr: &Expression) -> Option<&str> {
+    let Expression::Traversal(t) = expr else {
+        return None;
+    };
+    let Expression::Variable(root) = &t.expr else {
+        return None;
+    };
+    let names: Vec<&str> = t
+        .operators
+        .iter()
+        .map(|o| match o.value() {
+            hcl_edit::expr::TraversalOperator::GetAttr(a) => Some(a.value().as_str()),
+            _ => None,
+        })
+        .collect::<Option<Vec<_>>>()?;
+    match (root.value().as_str(), names.as_slice()) {
+        ("data", ["aws_iam_policy_document", name, "json" | "minified_json"]) => Some(name),
+        _ => None,
+    }
+}
+
+fn has_principals(body: &Body) -> bool {
+    body.get_blocks("statement")
+        .any(|s| s.body.has_blocks("principals") || s.body.has_blocks("not_principals"))
+        || body.blocks().any(|b| {
+            b.ident.value().as_str() == "dynamic"
+                && b.labels.first().is_some_and(|l| l.as_str() == "statement")
+        })
+}
+
+fn span_of(x: &impl hcl_edit::Span, fallback: Span) -> Span {
+    x.span().map_or(fallback, |r| Span::new(r.start, r.end))
+}
+
+/// `aws_iam_openid_connect_provider` → its URL, client IDs and thumbprints.
+fn provider(env: &Env<'_>, block: &Block, name: &str) -> ProviderDecl {
+    let span = span_of(block, Span::default());
+    let url = block.body.get_attribute("url").and_then(|a| {
+        let s = span_of(&a.value, span);
+        env.eval(&a.value)
+            .known_str()
+            .map(|u| Located::new(u.to_string(), s, ""))
+    });
+    let list = |attr: &str| -> (Vec<Located<String>>, bool) {
+        let Some(a) = block.body.get_attribute(attr) else {
+            return (Vec::new(), attr != "client_id_list");
+        };
+        let mut out = Vec::new();
+        let mut complete = true;
+        match &a.value {
+            Expression::Array(items) => {
+                for item in items.iter() {
+                    match env.eval(item).known_str() {
+                        Some(v) => out.push(Located::new(v.to_string(), span_of(item, span), "")),
+                        None => complete = false,
+                    }
+                }
+            }
+            other => match env.eval(other) {
+                V::List(items) => {
+                    let s = span_of(other, span);
+                    for v in items {
+                        match v.known_str() {
+                            Some(v) => out.push(Located::new(v.to_string(), s, "")),
+                            None => complete = false,
+                        }
+                    }
+                }
+                _ => complete = false,
+            },
+        }
+        (out, complete)
+    };
+    let (client_ids, client_ids_complete) = list("client_id_list");
+    let (thumbprints, _) = list("thumbprint_list");
+    ProviderDecl {
+        resource: format!("aws_iam_openid_connect_provider.{name}"),
+        span,
+        url,
+        client_ids,
+        client_ids_complete,
+        thumbprints,
+    }
+}
+
+/// Builds the JSON document of one policy, recording unknown values and the
+/// Terraform-specific findings on the way.
+struct Builder<'e, 'a> {
+    env: &'e Env<'a>,
+    path: &'e str,
+    source: &'e SourceText,
+    resource: &'e str,
+    unknowns: Vec<Located<String>>,
+    findings: Vec<Finding>,
+}
+
+impl<'e, 'a> Builder<'e, 'a> {
+    fn new(env: &'e Env<'a>, path: &'e str, source: &'e SourceText, resource: &'e str) -> Self {
+        Builder {
+            env,
+            path,
+            source,
+            resource,
+            unknowns: Vec::new(),
+            findings: Vec::new(),
+        }
+    }
+
+    fn text(&self, span: Span) -> String {
+        self.source
+            .text()
+            .get(span.start..span.end)
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    }
+
+    fn unknown(&mut self, span: Span, pointer: &str) -> Node {
+        let text = self.text(span);
+        self.unknowns
+            .push(Located::new(text.clone(), span, pointer.to_string()));
+        Node {
+            value: Value::String(text),
+            span,
+        }
+    }
+
+    fn location(&self, span: Span, pointer: &str) -> Location {
+        let mut l = Location::from_span(self.path, self.source, span, Some(pointer));
+        l.resource = Some(self.resource.to_string());
+        l
+    }
+
+    /// The policy model of a finished document, with unknown condition values
+    /// marked as such.
+    fn finish(&mut self, node: &Node) -> Option<Policy> {
+        let mut policy = from_node(node).ok()?;
+        policy.unknowns = std::mem::take(&mut self.unknowns);
+        if !policy.unknowns.is_empty() {
+            let unknowns = policy.unknowns.clone();
+            let is_unknown = |p: &str| {
+                unknowns.iter().any(|u| {
+                    p == u.pointer
+                        || (p.starts_with(u.pointer.as_str())
+                            && p.as_bytes().get(u.pointer.len()) == Some(&b'/'))
+                })
+            };
+            for s in &mut policy.statements {
+                for c in &mut s.conditions {
+                    for v in &mut c.values {
+                        if is_unknown(&v.pointer) {
+                            v.value.json_type = JsonType::Unknown;
+                        }
+                    }
+                }
+            }
+        }
+        Some(policy)
+    }
+
+    // ---- aws_iam_role.assume_role_policy ------------------------------------
+
+    fn role_policy(&mut self, expr: &Expression, depth: usize) -> Option<Policy> {
+        if depth > 8 {
+            return None;
+        }
+        match expr {
+            Expression::FuncCall(f)
+                if f.name.namespace.is_empty()
+                    && f.name.name.value().as_str() == "jsonencode"
+                    && f.args.len() == 1 =>
+            {
+                let arg = f.args.iter().next()?;
+                let node = self.value_node(arg, "");
+                if !matches!(node.value, Value::Object(_)) {
+                    return None;
+                }
+                self.finish(&node)
+            }
+            Expression::HeredocTemplate(h) => {
+                let span = span_of(&**h, Span::default());
+                self.heredoc_policy(span)
+            }
+            Expression::String(s) => {
+                let span = span_of(s, Span::default());
+                let root = json::parse(s.value()).ok()?;
+                let node = respan(root, span);
+                self.finish(&node)
+            }
+            Expression::Traversal(t) => {
+                // `local.trust` holding a jsonencode/heredoc: checked where written.
+                let Expression::Variable(root) = &t.expr else {
+                    return None;
+                };
+                if root.value().as_str() != "local" || t.operators.len() != 1 {
+                    return None;
+                }
+                let hcl_edit::expr::TraversalOperator::GetAttr(name) = t.operators[0].value()
+                else {
+                    return None;
+                };
+                let e = self.env.locals.get(name.value().as_str())?;
+                self.role_policy(e, depth + 1)
+            }
+            Expression::Parenthesis(p) => self.role_policy(p.inner(), depth + 1),
+            _ => None,
+        }
+    }
+
+    /// A heredoc holding policy JSON: the raw text between the heredoc's first
+    /// and last line is parsed as JSON in place (so spans are exact); `${…}`
+    /// inside JSON strings are then evaluated.
+    fn heredoc_policy(&mut self, span: Span) -> Option<Policy> {
+        let text = self.source.text().get(span.start..span.end)?;
+        let body_start = text.find('\n')? + 1;
+        let body_end = text.rfind('\n')?;
+        if body_end < body_start {
+            return None;
+        }
+        let raw = &text[body_start..body_end];
+        let base = span.start + body_start;
+        match json::parse(raw) {
+            Ok(root) => {
+                let mut node = shift(root, base);
+                self.resolve_templates(&mut node, "");
+                self.finish(&node)
+            }
+            // Interpolations or directives outside strings: not knowable.
+            Err(_) if raw.contains("${") || raw.contains("%{") => None,
+            Err(e) => {
+                let start = base + e.offset;
+                self.findings.push(
+                    Finding::new(&rules::INVALID_POLICY_JSON, e.message)
+                        .at(self.location(Span::new(start, start + e.len.max(1)), "")),
+                );
+                None
+            }
+        }
+    }
+
+    fn resolve_templates(&mut self, node: &mut Node, pointer: &str) {
+        match &mut node.value {
+            Value::String(s) if s.contains("${") || s.contains("%{") => {
+                let v = hcl_edit::parser::parse_template(s)
+                    .ok()
+                    .map(|t| {
+                        let e = Expression::StringTemplate(t.into_iter().collect());
+                        self.env.eval(&e)
+                    })
+                    .unwrap_or(V::Unknown);
+                match resolved_text(&v) {
+                    Some(text) => *s = text,
+                    None => {
+                        let span = node.span;
+                        *node = self.unknown(span, pointer);
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter_mut().enumerate() {
+                    self.resolve_templates(item, &format!("{pointer}/{i}"));
+                }
+            }
+            Value::Object(members) => {
+                for m in members.iter_mut() {
+                    let p = format!("{pointer}/{}", pointer_token(&m.key));
+                    self.resolve_templates(&mut m.value, &p);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // ---- expressions → JSON nodes -------------------------------------------
+
+    /// The JSON a value expression stands for, with spans of the expressions as
+    /// written (literal arrays and objects keep their elements' own spans).
+    fn value_node(&mut self, expr: &Expression, pointer: &str) -> Node {
+        let span = span_of(expr, Span::default());
+        match expr {
+            Expression::Array(items) => Node {
+                value: Value::Array(
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, e)| self.value_node(e, &format!("{pointer}/{i}")))
+                        .collect(),
+                ),
+                span,
+            },
+            Expression::Object(o) => {
+                let mut members = Vec::new();
+                for (k, v) in o.iter() {
+                    let key_span = span_of(k, span);
+                    let (key, known) = match k {
+                        ObjectKey::Ident(i) => (i.value().as_str().to_string(), true),
+                        ObjectKey::Expression(e) => match resolved_text(&self.env.eval(e)) {
+                            Some(s) => (s, true),
+                            None => (self.text(key_span), false),
+                        },
+                    };
+                    let p = format!("{pointer}/{}", pointer_token(&key));
+                    let value = if known {
+                        self.value_node(v.expr(), &p)
+                    } else {
+                        self.unknown(span_of(v.expr(), key_span), &p)
+                    };
+                    members.push(Member {
+                        key,
+                        key_span,
+                        value,
+                    });
+                }
+                Node {
+                    value: Value::Object(members),
+                    span,
+                }
+            }
+            Expression::Parenthesis(p) => self.value_node(p.inner(), pointer),
+            other => {
+                let v = self.env.eval(other);
+                self.node_of(v, span, pointer)
+            }
+        }
+    }
+
+    fn node_of(&mut self, v: V, span: Span, pointer: &str) -> Node {
+        let value = match v {
+            V::Null => Value::Null,
+            V::Bool(b) => Value::Bool(b),
+            V::Num(n) => Value::Number(n),
+            V::Str(_) => match resolved_text(&v) {
+                Some(s) => Value::String(s),
+                None => return self.unknown(span, pointer),
+            },
+            V::List(items) => Value::Array(
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| self.node_of(v, span, &format!("{pointer}/{i}")))
+                    .collect(),
+            ),
+            V::Obj(members) => Value::Object(
+                members
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let p = format!("{pointer}/{}", pointer_token(&k));
+                        Member {
+                            value: self.node_of(v, span, &p),
+                            key: k,
+                            key_span: span,
+                        }
+                    })
+                    .collect(),
+            ),
+            V::Unknown => return self.unknown(span, pointer),
+        };
+        Node { value, span }
+    }
+
+    /// A string argument (`effect`, `sid`, `test`, `variable`, `type`): its text,
+    /// or `None` when unknown (recorded at `pointer`).
+    fn string_arg(&self, expr: &Expression) -> Option<String> {
+        resolved_text(&self.env.eval(expr))
+    }
+
+    /// A list argument (`actions`, `values`, …). A scalar where a list is
+    /// expected is a `terraform-wrong-type` finding, then read as one element.
+    /// `merged_at`: the list is merged with other blocks' lists into the one at
+    /// `pointer`, starting at this index.
+    fn list_arg(
+        &mut self,
+        body: &Body,
+        name: &str,
+        pointer: &str,
+        merged_at: Option<usize>,
+    ) -> Option<Node> {
+        let attr = body.get_attribute(name)?;
+        let node = match (merged_at, &attr.value) {
+            (None, e) => self.value_node(e, pointer),
+            (Some(at), Expression::Array(items)) => Node {
+                value: Value::Array(
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, e)| self.value_node(e, &format!("{pointer}/{}", at + i)))
+                        .collect(),
+                ),
+                span: span_of(&attr.value, Span::default()),
+            },
+            (Some(at), e) => self.value_node(e, &format!("{pointer}/{at}")),
+        };
+        let scalar = matches!(
+            node.value,
+            Value::String(_) | Value::Number(_) | Value::Bool(_)
+        );
+        if scalar && !self.unknowns.iter().any(|u| u.span == node.span) {
+            let at = match merged_at {
+                Some(at) => format!("{pointer}/{at}"),
+                None => pointer.to_string(),
+            };
+            self.findings.push(
+                Finding::new(
+                    &rules::TERRAFORM_WRONG_TYPE,
+                    format!(
+                        "`{name}` must be a list of strings, not a single value: `terraform plan` fails with \"Inappropriate value for attribute {name}: list of string required\""
+                    ),
+                )
+                .help(format!("write `{name} = [{}]`", self.text(node.span)))
+                .at(self.location(node.span, &at)),
+            );
+        }
+        Some(node)
+    }
+
+    // ---- data "aws_iam_policy_document" -------------------------------------
+
+    fn document(&mut self, block: &Block) -> Node {
+        let span = span_of(block, Span::default());
+        let ident = span_of(&block.ident, span);
+        let mut members = Vec::new();
+        let body = &block.body;
+        match body.get_attribute("version") {
+            Some(a) => {
+                let v = self.value_node(&a.value, "/Version");
+                members.push(member("Version", span_of(&a.key, ident), v));
+            }
+            // The data source writes this Version when none is given.
+            None => members.push(member(
+                "Version",
+                ident,
+                Node {
+                    value: Value::String("2012-10-17".into()),
+                    span: ident,
+                },
+            )),
+        }
+        if let Some(a) = body.get_attribute("policy_id") {
+            let v = self.value_node(&a.value, "/Id");
+            members.push(member("Id", span_of(&a.key, ident), v));
+        }
+        let mut statements = Vec::new();
+        let mut partial = false;
+        for s in body.blocks() {
+            match s.ident.value().as_str() {
+                "statement" => {
+                    let i = statements.len();
+                    statements.push(self.statement(s, &format!("/Statement/{i}")));
+                }
+                "dynamic" => partial = true,
+                _ => {}
+            }
+        }
+        let merged = [
+            "source_policy_documents",
+            "override_policy_documents",
+            "source_json",
+            "override_json",
+        ]
+        .iter()
+        .any(|a| body.has_attribute(a));
+        let statement_node = Node {
+            value: Value::Array(statements),
+            span,
+        };
+        members.push(member("Statement", ident, statement_node));
+        if partial || merged {
+            // Statements come from elsewhere too: what this block says is not the
+            // whole document.
+            self.unknowns.push(Located::new(
+                "dynamic or merged statements".to_string(),
+                span,
+                "/Statement",
+            ));
+        }
+        Node {
+            value: Value::Object(members),
+            span,
+        }
+    }
+
+    fn statement(&mut self, block: &Block, pointer: &str) -> Node {
+        let span = span_of(block, Span::default());
+        let ident = span_of(&block.ident, span);
+        let body = &block.body;
+        let mut members = Vec::new();
+        let scalar = |this: &mut Self, name: &str, element: &str, members: &mut Vec<Member>| {
+            if let Some(a) = body.get_attribute(name) {
+                let p = format!("{pointer}/{element}");
+                let v = this.value_node(&a.value, &p);
+                members.push(member(element, span_of(&a.key, ident), v));
+            }
+        };
+        scalar(self, "sid", "Sid", &mut members);
+        if body.has_attribute("effect") {
+            scalar(self, "effect", "Effect", &mut members);
+        } else {
+            members.push(member(
+                "Effect",
+                ident,
+                Node {
+                    value: Value::String("Allow".into()),
+                    span: ident,
+                },
+            ));
+        }
+        for (name, element) in [
+            ("actions", "Action"),
+            ("not_actions", "NotAction"),
+            ("resources", "Resource"),
+            ("not_resources", "NotResource"),
+        ] {
+            let p = format!("{pointer}/{element}");
+            if let Some(v) = self.list_arg(body, name, &p, None) {
+                let key_span = body
+                    .get_attribute(name)
+                    .map_or(ident, |a| span_of(&a.key, ident));
+                members.push(member(element, key_span, v));
+            }
+        }
+        for (name, element) in [
+            ("principals", "Principal"),
+            ("not_principals", "NotPrincipal"),
+        ] {
+            let blocks: Vec<&Block> = body.get_blocks(name).collect();
+            if blocks.is_empty() {
+                continue;
+            }
+            let p = format!("{pointer}/{element}");
+            let key_span = span_of(&blocks[0].ident, ident);
+            let v = self.principals(&blocks, &p, span_of(blocks[0], ident));
+            members.push(member(element, key_span, v));
+        }
+        let conditions: Vec<&Block> = body.get_blocks("condition").collect();
+        let dynamic_inside = body.blocks().any(|b| b.ident.value().as_str() == "dynamic");
+        if !conditions.is_empty() {
+            let p = format!("{pointer}/Condition");
+            let key_span = span_of(&conditions[0].ident, ident);
+            let v = self.conditions(&conditions, &p, span_of(conditions[0], ident));
+            members.push(member("Condition", key_span, v));
+        }
+        if dynamic_inside {
+            self.unknowns.push(Located::new(
+                "dynamic block".to_string(),
+                span,
+                pointer.to_string(),
+            ));
+        }
+        Node {
+            value: Value::Object(members),
+            span,
+        }
+    }
+
+    /// `principals { type identifiers }` blocks → `{"Federated": [...], …}`
+    /// (blocks of the same type merged, as the data source does; type `*` with
+    /// identifiers `["*"]` is `"*"`).
+    fn principals(&mut self, blocks: &[&Block], pointer: &str, span: Span) -> Node {
+        let mut groups: Vec<(String, Span, bool, Vec<Node>)> = Vec::new();
+        let types: Vec<Option<String>> = blocks
+            .iter()
+            .map(|b| {
+                b.body
+                    .get_attribute("type")
+                    .and_then(|a| self.string_arg(&a.value))
+            })
+            .collect();
+        for (n, b) in blocks.iter().enumerate() {
+            let single = types.iter().filter(|t| **t == types[n]).count() == 1;
+            let bspan = span_of(*b, span);
+            let type_attr = b.body.get_attribute("type");
+            let type_span = type_attr.map_or(bspan, |a| span_of(&a.value, bspan));
+            let (kind, known) = match type_attr.and_then(|a| self.string_arg(&a.value)) {
+                Some(k) => (k, true),
+                None => (self.text(type_span), false),
+            };
+            if kind == "*" {
+                return Node {
+                    value: Value::String("*".into()),
+                    span: type_span,
+                };
+            }
+            let p = format!("{pointer}/{}", pointer_token(&kind));
+            let idx = match groups.iter().position(|g| g.0 == kind) {
+                Some(i) => i,
+                None => {
+                    groups.push((kind.clone(), type_span, known, Vec::new()));
+                    groups.len() - 1
+                }
+            };
+            if !known {
+                let n = self.unknown(type_span, &p);
+                groups[idx].3.push(n);
+                continue;
+            }
+            let merged_at = (!single).then(|| item_count(&groups[idx].3));
+            if let Some(v) = self.list_arg(&b.body, "identifiers", &p, merged_at) {
+                groups[idx].3.push(v);
+            }
+        }
+        let members = groups
+            .into_iter()
+            .map(|(kind, key_span, _, nodes)| {
+                let value = flatten(nodes, key_span);
+                Member {
+                    key: kind,
+                    key_span,
+                    value,
+                }
+            })
+            .collect();
+        Node {
+            value: Value::Object(members),
+            span,
+        }
+    }
+
+    /// `condition { test variable values }` blocks → `{"test": {"variable": values}}`.
+    fn conditions(&mut self, blocks: &[&Block], pointer: &str, span: Span) -> Node {
+        // test → (span, [(variable, span, values)])
+        type Keys = Vec<(String, Span, Vec<Node>)>;
+        let mut ops: Vec<(String, Span, Keys)> = Vec::new();
+        // How many blocks share each test and variable (their values merge).
+        let names: Vec<(Option<String>, Option<String>)> = blocks
+            .iter()
+            .map(|b| {
+                let get = |n: &str| {
+                    b.body
+                        .get_attribute(n)
+                        .and_then(|a| self.string_arg(&a.value))
+                };
+                (get("test"), get("variable"))
+            })
+            .collect();
+        for (n, b) in blocks.iter().enumerate() {
+            let single = names[n].0.is_none()
+                || names[n].1.is_none()
+                || names.iter().filter(|x| **x == names[n]).count() == 1;
+            let bspan = span_of(*b, span);
+            let test = b.body.get_attribute("test");
+            let var = b.body.get_attribute("variable");
+            let test_span = test.map_or(bspan, |a| span_of(&a.value, bspan));
+            let var_span = var.map_or(bspan, |a| span_of(&a.value, bspan));
+            let test_text = test.and_then(|a| self.string_arg(&a.value));
+            let var_text = var.and_then(|a| self.string_arg(&a.value));
+            let op_name = test_text.clone().unwrap_or_else(|| self.text(test_span));
+            let key_name = var_text.clone().unwrap_or_else(|| self.text(var_span));
+            let op_ptr = format!("{pointer}/{}", pointer_token(&op_name));
+            let key_ptr = format!("{op_ptr}/{}", pointer_token(&key_name));
+            if test_text.is_none() {
+                self.unknowns
+                    .push(Located::new(op_name.clone(), test_span, op_ptr.clone()));
+            } else if var_text.is_none() {
+                self.unknowns
+                    .push(Located::new(key_name.clone(), var_span, key_ptr.clone()));
+            }
+            let oi = match ops.iter().position(|o| o.0 == op_name) {
+                Some(i) => i,
+                None => {
+                    ops.push((op_name.clone(), test_span, Vec::new()));
+                    ops.len() - 1
+                }
+            };
+            let ki = match ops[oi].2.iter().position(|k| k.0 == key_name) {
+                Some(i) => i,
+                None => {
+                    ops[oi].2.push((key_name.clone(), var_span, Vec::new()));
+                    ops[oi].2.len() - 1
+                }
+            };
+            let merged_at = (!single).then(|| item_count(&ops[oi].2[ki].2));
+            if let Some(v) = self.list_arg(&b.body, "values", &key_ptr, merged_at) {
+                ops[oi].2[ki].2.push(v);
+            }
+        }
+        let members = ops
+            .into_iter()
+            .map(|(op, op_span, keys)| {
+                let inner = keys
+                    .into_iter()
+                    .map(|(key, key_span, nodes)| Member {
+                        key,
+                        key_span,
+                        value: flatten(nodes, key_span),
+                    })
+                    .collect();
+                Member {
+                    key: op,
+                    key_span: op_span,
+                    value: Node {
+                        value: Value::Object(inner),
+                        span: op_span,
+                    },
+                }
+            })
+            .collect();
+        Node {
+            value: Value::Object(members),
+            span,
+        }
+    }
+}
+
+/// Several blocks' lists merged into one (pointers then index the merged list:
+/// only exact when each block contributed one value, which is the usual case).
+fn flatten(nodes: Vec<Node>, span: Span) -> Node {
+    if nodes.len() == 1 {
+        if let Some(n) = nodes.into_iter().next() {
+            return n;
+        }
+        return Node {
+            value: Value::Array(Vec::new()),
+            span,
+        };
+    }
+    let mut items = Vec::new();
+    for n in nodes {
+        match n.value {
+            Value::Array(inner) => items.extend(inner),
+            other => items.push(Node {
+                value: other,
+                span: n.span,
+            }),
+        }
+    }
+    Node {
+        value: Value::Array(items),
+        span,
+    }
+}
+
+/// How many list items merged nodes hold so far.
+fn item_count(nodes: &[Node]) -> usize {
+    nodes
+        .iter()
+        .map(|n| match &n.value {
+            Value::Array(items) => items.len(),
+            _ => 1,
+        })
+        .sum()
+}
+
+fn member(key: &str, key_span: Span, value: Node) -> Member {
+    Member {
+        key: key.to_string(),
+        key_span,
+        value,
+    }
+}
+
+/// The text of a value known completely, or (for an OIDC provider ARN whose only
+/// unknown part is the account) the ARN with a placeholder account: the account
+/// does not matter to any policy rule, the provider does.
+fn resolved_text(v: &V) -> Option<String> {
+    let text = v.as_text()?;
+    if !text.contains(HOLE) {
+        return Some(text);
+    }
+    let (head, rest) = text.split_once(HOLE)?;
+    if !rest.contains(HOLE)
+        && head.starts_with("arn:")
+        && head.ends_with(":iam::")
+        && !head.contains(HOLE)
+        && rest.starts_with(":oidc-provider/")
+    {
+        return Some(format!("{head}000000000000{rest}"));
+    }
+    None
+}
+
+/// Moves every span of a parsed node by `base` bytes.
+fn shift(mut node: Node, base: usize) -> Node {
+    fn walk(n: &mut Node, base: usize) {
+        n.span = Span::new(n.span.start + base, n.span.end + base);
+        match &mut n.value {
+            Value::Array(items) => items.iter_mut().for_each(|i| walk(i, base)),
+            Value::Object(members) => {
+                for m in members {
+                    m.key_span = Span::new(m.key_span.start + base, m.key_span.end + base);
+                    walk(&mut m.value, base);
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(&mut node, base);
+    node
+}
+
+/// Gives every span of a node the same place (JSON held in a string).
+fn respan(mut node: Node, span: Span) -> Node {
+    fn walk(n: &mut Node, span: Span) {
+        n.span = span;
+        match &mut n.value {
+            Value::Array(items) => items.iter_mut().for_each(|i| walk(i, span)),
+            Value::Object(members) => {
+                for m in members {
+                    m.key_span = span;
+                    walk(&mut m.value, span);
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(&mut node, span);
+    node
+}
+
+#[cfg(test)]
+mod tests;
