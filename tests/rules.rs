@@ -16,7 +16,8 @@ fn fixtures() -> Vec<PathBuf> {
         if dir.is_dir() {
             for f in std::fs::read_dir(&dir).unwrap() {
                 let f = f.unwrap().path();
-                if f.extension().is_some_and(|e| e == "json") {
+                // Policy JSON, and Terraform for the rules of IaC sources.
+                if f.extension().is_some_and(|e| e == "json" || e == "tf") {
                     out.push(f);
                 }
             }
@@ -100,6 +101,15 @@ fn lint_rules() -> Vec<&'static str> {
         .map(|r| r.meta().name)
         .collect();
     names.push("invalid-policy-json");
+    // The Terraform front end's own rules and the cross-file checks (a fixture may
+    // hold a provider and a policy in one file). `id-token-aud-mismatch` needs a
+    // `.gitlab-ci.yml` front end: its fixtures come with that front end.
+    names.extend([
+        "parse-error",
+        "terraform-wrong-type",
+        "aud-mismatch",
+        "provider-url-invalid",
+    ]);
     names
 }
 

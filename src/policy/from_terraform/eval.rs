@@ -67,9 +67,11 @@ pub struct Env<'a> {
 }
 
 impl<'a> Env<'a> {
-    pub fn new(body: &'a Body) -> Env<'a> {
+    /// The declarations of a module: every body given (a file and its sibling
+    /// `.tf` files; the first declaration of a name wins).
+    pub fn new(bodies: &[&'a Body]) -> Env<'a> {
         let mut env = Env::default();
-        for block in body.blocks() {
+        for block in bodies.iter().rev().flat_map(|b| b.blocks()) {
             let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
             match (block.ident.value().as_str(), labels.as_slice()) {
                 ("locals", []) => {

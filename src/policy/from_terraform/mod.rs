@@ -60,7 +60,10 @@ pub fn extract(path: &str, source: &SourceText) -> Extracted {
             return parse_failure(path, source, offset, format!("HCL syntax error: {message}"));
         }
     };
-    let env = Env::new(&body);
+    let siblings = sibling_bodies(path);
+    let mut bodies: Vec<&Body> = vec![&body];
+    bodies.extend(siblings.iter());
+    let env = Env::new(&bodies);
     let mut out = Extracted::default();
     let mut referenced: HashSet<&str> = HashSet::new();
 
@@ -112,6 +115,46 @@ pub fn extract(path: &str, source: &SourceText) -> Extracted {
         }
     }
     out
+}
+
+/// Most sibling files read for a module's variables, locals and providers.
+const MAX_SIBLINGS: usize = 64;
+/// Largest sibling file read.
+const MAX_SIBLING_BYTES: u64 = 1 << 20;
+
+/// The other `*.tf` files of the file's directory: a Terraform module is the
+/// whole directory, so `var.*`, `local.*` and providers may be declared there.
+/// Files that cannot be read or parsed are left out (they get their own
+/// `parse-error` when linted).
+fn sibling_bodies(path: &str) -> Vec<Body> {
+    let path = std::path::Path::new(path);
+    let Some(dir) = path.parent() else {
+        return Vec::new();
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        std::path::Path::new(".")
+    } else {
+        dir
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<std::path::PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "tf")
+                && p.file_name() != path.file_name()
+                && std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.len() <= MAX_SIBLING_BYTES)
+        })
+        .collect();
+    files.sort();
+    files.truncate(MAX_SIBLINGS);
+    files
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .filter(|t| too_deep(t).is_none())
+        .filter_map(|t| hcl_edit::parser::parse_body(&t).ok())
+        .collect()
 }
 
 fn parse_failure(path: &str, source: &SourceText, offset: usize, message: String) -> Extracted {

@@ -1,0 +1,409 @@
+//! Terraform sources through the real binary: HCL (`fixtures/terraform/`) and
+//! `terraform show -json` output (`fixtures/terraform-plan/`).
+//!
+//! Each fixture (a file, or a directory linted as a tree) has a `.expected` file
+//! beside it: one line per finding, `rule line:column` (for a directory,
+//! `rule relpath:line:column`), plus `rule <loc> -> <related loc>` for each
+//! related location. The sets must match exactly.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use common::{oidc_doctor, root, run_json};
+use serde_json::Value;
+
+fn fixtures(dir: &str) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir() || p.extension().is_some_and(|e| e == "tf" || e == "json"))
+        .collect();
+    out.sort();
+    out
+}
+
+fn rel(p: &Path) -> String {
+    p.strip_prefix(root())
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+fn lint(path: &str) -> Value {
+    let out = oidc_doctor()
+        .args(["--format", "json", "lint", path])
+        .output()
+        .unwrap();
+    let code = out.status.code().unwrap();
+    assert!(code == 0 || code == 1, "{path}: exit {code}");
+    run_json(oidc_doctor().args(["lint", path]), code)
+}
+
+fn findings(v: &Value) -> &Vec<Value> {
+    v["findings"].as_array().unwrap()
+}
+
+/// The findings as `.expected` lines.
+fn lines(v: &Value, dir: Option<&Path>) -> BTreeSet<String> {
+    let loc = |l: &Value| match dir {
+        Some(d) => format!(
+            "{}:{}:{}",
+            rel_to(l["path"].as_str().unwrap(), d),
+            l["line"],
+            l["column"]
+        ),
+        None => format!("{}:{}", l["line"], l["column"]),
+    };
+    let mut out = BTreeSet::new();
+    for f in findings(v) {
+        let rule = f["rule"].as_str().unwrap();
+        let primary = loc(&f["location"]);
+        out.insert(format!("{rule} {primary}"));
+        for r in f["related"].as_array().into_iter().flatten() {
+            out.insert(format!("{rule} {primary} -> {}", loc(r)));
+        }
+    }
+    out
+}
+
+fn rel_to(path: &str, dir: &Path) -> String {
+    let d = rel(dir);
+    path.strip_prefix(&format!("{d}/"))
+        .unwrap_or(path)
+        .to_string()
+}
+
+fn expected(fixture: &Path) -> BTreeSet<String> {
+    std::fs::read_to_string(fixture.with_extension("expected"))
+        .unwrap_or_else(|_| panic!("{} has no .expected file", fixture.display()))
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn terraform_and_plan_fixtures_report_exactly_the_expected_findings() {
+    let mut failures = Vec::new();
+    let mut seen = 0;
+    for dir in ["fixtures/terraform", "fixtures/terraform-plan"] {
+        for f in fixtures(dir) {
+            seen += 1;
+            let v = lint(&rel(&f));
+            let got = lines(&v, f.is_dir().then_some(f.as_path()));
+            let want = expected(&f);
+            if got != want {
+                failures.push(format!(
+                    "{}:\n  expected {want:?}\n  got      {got:?}",
+                    f.display()
+                ));
+            }
+            for finding in findings(&v) {
+                if finding["rule"] != "parse-error" {
+                    assert!(
+                        finding["location"]["resource"].is_string(),
+                        "{}: every IaC finding names its resource: {finding}",
+                        f.display()
+                    );
+                }
+            }
+        }
+    }
+    assert!(seen >= 8, "fixtures missing");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn finding<'v>(v: &'v Value, rule: &str) -> &'v Value {
+    findings(v)
+        .iter()
+        .find(|f| f["rule"] == rule)
+        .unwrap_or_else(|| panic!("no {rule} in {v:#}"))
+}
+
+#[test]
+fn findings_carry_the_iam_pointer_and_the_terraform_address() {
+    let v = lint("fixtures/terraform/policy-document.tf");
+    let f = finding(&v, "wildcard-in-exact-operator");
+    assert_eq!(
+        f["location"]["pointer"],
+        "/Statement/0/Condition/StringEquals/gitlab.com:sub/0"
+    );
+    assert_eq!(
+        f["location"]["resource"],
+        "data.aws_iam_policy_document.trust"
+    );
+    let f = finding(&v, "unknown-condition-operator");
+    assert_eq!(f["location"]["pointer"], "/Statement/0/Condition/StringEq");
+    assert!(
+        f["help"].as_str().unwrap().contains("StringEquals"),
+        "suggests the nearest operator: {f}"
+    );
+    let f = finding(&v, "terraform-wrong-type");
+    assert_eq!(
+        f["location"]["pointer"],
+        "/Statement/0/Condition/StringLike/https:~1~1gitlab.com:ref"
+    );
+
+    let v = lint("fixtures/terraform/jsonencode.tf");
+    let f = finding(&v, "unknown-policy-element");
+    assert_eq!(f["location"]["pointer"], "/Statement/1/Effect");
+    assert_eq!(f["location"]["resource"], "aws_iam_role.deploy");
+
+    let v = lint("fixtures/terraform-plan/plan.json");
+    let f = finding(&v, "wildcard-in-exact-operator");
+    assert_eq!(
+        f["location"]["resource"],
+        "module.ci_roles.aws_iam_role.deploy"
+    );
+    assert_eq!(
+        f["location"]["pointer"],
+        "/Statement/0/Condition/StringEquals/gitlab.com:sub"
+    );
+}
+
+/// `var.project` has no default: the `sub` pattern built from it is unknown. No
+/// finding may come from it (the sub rules would otherwise call it broad or
+/// missing), while the resolvable mistake in the same statement is reported.
+#[test]
+fn an_unresolvable_variable_yields_no_false_finding_and_a_real_mistake_is_still_reported() {
+    let v = lint("fixtures/terraform/unknown-var.tf");
+    let rules: BTreeSet<&str> = findings(&v)
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains("wildcard-in-exact-operator"), "{rules:?}");
+    for f in findings(&v) {
+        let p = f["location"]["pointer"].as_str().unwrap_or("");
+        assert!(
+            !p.contains(":sub") && !p.ends_with("/Condition"),
+            "a finding about the unknown sub value: {f}"
+        );
+    }
+    for quiet in [
+        "missing-sub-condition",
+        "sub-wildcard-crosses-namespace",
+        "sub-wildcard-too-broad",
+        "sub-never-matches",
+        "path-based-identity",
+        "unprotected-refs-admitted",
+    ] {
+        assert!(!rules.contains(quiet), "{quiet} from an unknown value");
+    }
+}
+
+/// A module of several files (variables, provider, policy document, role) where
+/// the policy's audience drifted from the provider's client IDs: both places.
+#[test]
+fn a_realistic_module_reports_the_audience_drift_at_both_places() {
+    let v = lint("fixtures/terraform/module");
+    let f = finding(&v, "aud-mismatch");
+    assert_eq!(f["location"]["path"], "fixtures/terraform/module/role.tf");
+    assert_eq!(
+        f["location"]["resource"],
+        "data.aws_iam_policy_document.deploy_trust"
+    );
+    assert_eq!(
+        f["location"]["pointer"],
+        "/Statement/0/Condition/StringEquals/gitlab.example.com:aud"
+    );
+    let related = &f["related"][0];
+    assert_eq!(related["path"], "fixtures/terraform/module/oidc.tf");
+    assert_eq!(
+        related["resource"],
+        "aws_iam_openid_connect_provider.gitlab"
+    );
+    assert_eq!(
+        (related["line"].as_u64(), related["column"].as_u64()),
+        (Some(3), Some(22))
+    );
+    assert_eq!(
+        f["aws_error"],
+        "InvalidIdentityToken: Incorrect token audience"
+    );
+}
+
+/// (rule, pointer) pairs a file reported.
+type Reported = BTreeSet<(String, String)>;
+
+/// The same mistake written as policy JSON and as Terraform (and, as front ends
+/// are added, CloudFormation: `<rule>.yaml`) yields the same rule, at the same
+/// element: every file `fixtures/same-mistake/<rule>.*` reports `<rule>`, and all
+/// files of one rule report the same set of rules.
+#[test]
+fn the_same_mistake_yields_the_same_rule_in_every_source_format() {
+    let dir = root().join("fixtures/same-mistake");
+    let mut by_rule: std::collections::BTreeMap<String, Vec<(String, Reported)>> =
+        Default::default();
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_str().unwrap().to_string();
+        let Some((rule, _)) = name.split_once('.') else {
+            continue;
+        };
+        let v = lint(&rel(&p));
+        let got: BTreeSet<(String, String)> = findings(&v)
+            .iter()
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap().to_string(),
+                    f["location"]["pointer"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        assert!(
+            got.iter().any(|(r, _)| r == rule),
+            "{name} does not report {rule}: {got:?}"
+        );
+        by_rule
+            .entry(rule.to_string())
+            .or_default()
+            .push((name, got));
+    }
+    assert!(by_rule.len() >= 6);
+    for (rule, files) in by_rule {
+        assert!(files.len() >= 2, "{rule}: only {:?}", files[0].0);
+        let rules_of = |s: &BTreeSet<(String, String)>| -> BTreeSet<String> {
+            s.iter().map(|(r, _)| r.clone()).collect()
+        };
+        for (name, got) in &files[1..] {
+            assert_eq!(
+                rules_of(got),
+                rules_of(&files[0].1),
+                "{name} and {} disagree",
+                files[0].0
+            );
+            let pointer = |s: &BTreeSet<(String, String)>| {
+                s.iter()
+                    .filter(|(r, _)| *r == rule)
+                    .map(|(_, p)| p.clone())
+                    .collect::<BTreeSet<_>>()
+            };
+            // Terraform lists are lists: a one-element value may sit one level deeper.
+            let same_place = pointer(got).iter().all(|p| {
+                pointer(&files[0].1).iter().any(|q| {
+                    p == q || p.strip_suffix("/0") == Some(q) || q.strip_suffix("/0") == Some(p)
+                })
+            });
+            assert!(
+                same_place,
+                "{name}: {rule} points elsewhere than in {}",
+                files[0].0
+            );
+        }
+    }
+}
+
+/// A file that does not parse is a finding; the rest of the tree is still linted.
+#[test]
+fn a_parse_error_does_not_stop_the_walk() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("broken.tf"),
+        "resource \"aws_iam_role\" \"r\" {\n",
+    )
+    .unwrap();
+    std::fs::copy(
+        root().join("fixtures/same-mistake/wrong-action.tf"),
+        dir.path().join("good.tf"),
+    )
+    .unwrap();
+    let path = dir.path().to_str().unwrap().to_string();
+    let v = run_json(oidc_doctor().args(["lint", &path]), 1);
+    let rules: BTreeSet<&str> = findings(&v)
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains("parse-error"), "{rules:?}");
+    assert!(rules.contains("wrong-action"), "{rules:?}");
+    let pe = finding(&v, "parse-error");
+    assert!(pe["location"]["line"].as_u64().is_some());
+}
+
+mod robustness {
+    use oidc_doctor::lint::{LintReport, lint_bytes};
+    use proptest::prelude::*;
+
+    fn lint_as(name: &str, bytes: Vec<u8>) {
+        let mut report = LintReport::default();
+        lint_bytes(name, bytes, true, &mut report);
+        report.cross_check();
+    }
+
+    /// Pieces of HCL and policy text, so that random input reaches deep into
+    /// the front end instead of failing on the first byte.
+    fn fragment() -> impl Strategy<Value = String> {
+        prop::sample::select(vec![
+            "data \"aws_iam_policy_document\" \"t\" {",
+            "resource \"aws_iam_role\" \"r\" {",
+            "resource \"aws_iam_openid_connect_provider\" \"p\" {",
+            "statement {",
+            "principals {",
+            "condition {",
+            "}",
+            "{",
+            "[",
+            "]",
+            "(",
+            ")",
+            "type = \"Federated\"",
+            "identifiers = [",
+            "test = \"StringEq\"",
+            "variable = \"gitlab.com:sub\"",
+            "values = ",
+            "\"project_path:g/*\"",
+            "assume_role_policy = jsonencode(",
+            "<<EOF\n",
+            "\nEOF\n",
+            "${",
+            "var.x",
+            "local.y",
+            "locals {",
+            "y = local.y",
+            "url = \"https://gitlab.com/\"",
+            "client_id_list = [\"a\"]",
+            "replace(",
+            ",",
+            "\"",
+            "=",
+            "\n",
+            "%{ if x }",
+            "aws_iam_openid_connect_provider.p.arn",
+            "data.aws_iam_policy_document.t.json",
+            "{\"Statement\": [{\"Effect\": \"Allow\"}]}",
+            "é",
+            "\u{E000}",
+        ])
+        .prop_map(str::to_string)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+            for name in ["fuzz.tf", "fuzz.json", "fuzz.yaml", "fuzz.tf.json", "-"] {
+                lint_as(name, bytes.clone());
+            }
+        }
+
+        #[test]
+        fn hcl_shaped_input_never_panics(parts in prop::collection::vec(fragment(), 0..60)) {
+            let text = parts.join(" ");
+            lint_as("fuzz.tf", text.clone().into_bytes());
+            lint_as("fuzz.json", text.into_bytes());
+        }
+
+        #[test]
+        fn plan_shaped_input_never_panics(policy in "[ -~\\\\\"]{0,80}") {
+            let escaped = serde_json::to_string(&policy).unwrap();
+            let plan = format!(
+                r#"{{"format_version":"1.2","planned_values":{{"root_module":{{"resources":[{{"address":"aws_iam_role.r","mode":"managed","type":"aws_iam_role","values":{{"assume_role_policy":{escaped}}}}}]}}}}}}"#
+            );
+            lint_as("plan.json", plan.into_bytes());
+        }
+    }
+}
