@@ -23,15 +23,46 @@ use crate::rules::{self, oidc_keys::OidcKey};
 
 use super::{FileFacts, IdTokenDecl, LintedFile, ProviderDecl};
 
-/// Whether a policy JSON file's policy is worth keeping for the cross-file checks.
-pub fn policy_matters(policy: &Policy) -> bool {
-    policy.statements.iter().any(|s| {
-        s.conditions.iter().any(|c| {
-            c.key
-                .value
-                .get(c.key.value.len().saturating_sub(4)..)
-                .is_some_and(|t| t.eq_ignore_ascii_case(":aud"))
+fn is_aud_key(key: &str) -> bool {
+    key.get(key.len().saturating_sub(4)..)
+        .is_some_and(|t| t.eq_ignore_ascii_case(":aud"))
+}
+
+/// What the cross-file checks need of a policy JSON file's policy: its Allow
+/// statements with an `:aud` condition, reduced to the principal and those
+/// conditions (`None` when there are none). Kept small on purpose: a tree of
+/// thousands of policies must not hold every policy in memory.
+pub fn slim(policy: &Policy) -> Option<Policy> {
+    let statements: Vec<Statement> = policy
+        .statements
+        .iter()
+        .filter(|s| s.effect() == Some(Effect::Allow) && s.principal.is_some())
+        .filter(|s| s.conditions.iter().any(|c| is_aud_key(&c.key.value)))
+        .map(|s| Statement {
+            index: s.index,
+            span: s.span,
+            pointer: s.pointer.clone(),
+            sid: None,
+            effect: s.effect.clone(),
+            principal: s.principal.clone(),
+            not_principal: None,
+            action: None,
+            not_action: None,
+            resource: None,
+            not_resource: None,
+            condition: None,
+            conditions: s
+                .conditions
+                .iter()
+                .filter(|c| is_aud_key(&c.key.value))
+                .cloned()
+                .collect(),
         })
+        .collect();
+    (!statements.is_empty()).then(|| Policy {
+        statements,
+        span: policy.span,
+        ..Policy::default()
     })
 }
 

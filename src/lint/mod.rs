@@ -49,8 +49,8 @@ pub struct FileFacts {
     /// Index into [`LintReport::files`].
     pub file: usize,
     pub kind: Option<SourceKind>,
-    /// Policies kept for the cross-file checks (policy JSON keeps only those with
-    /// an `:aud` condition, to keep the common path cheap).
+    /// Policies kept for the cross-file checks (policy JSON keeps only a slim
+    /// copy of its statements with an `:aud` condition: see [`cross::slim`]).
     pub policies: Vec<SourcePolicy>,
     pub providers: Vec<ProviderDecl>,
     pub id_tokens: Vec<IdTokenDecl>,
@@ -439,7 +439,7 @@ fn lint_json(
                         &PolicyContext::new(path, &source, &policy)
                             .with_scope(opts.config.and_then(|c| c.scope.as_ref())),
                     );
-                    if cross::policy_matters(&policy) {
+                    if let Some(policy) = cross::slim(&policy) {
                         facts.policies.push(SourcePolicy {
                             policy,
                             resource: None,

@@ -65,7 +65,21 @@ pub fn extract(path: &str, source: &SourceText) -> Extracted {
     bodies.extend(siblings.iter());
     let env = Env::new(&bodies);
     let mut out = Extracted::default();
+    // Documents a role of the module uses as its trust policy (in any file).
     let mut referenced: HashSet<&str> = HashSet::new();
+    for block in bodies.iter().flat_map(|b| b.blocks()) {
+        let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+        if let ("resource", ["aws_iam_role", _]) = (block.ident.value().as_str(), labels.as_slice())
+        {
+            if let Some(doc) = block
+                .body
+                .get_attribute("assume_role_policy")
+                .and_then(|a| document_reference(&a.value))
+            {
+                referenced.insert(doc);
+            }
+        }
+    }
 
     for block in body.blocks() {
         let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
@@ -76,9 +90,8 @@ pub fn extract(path: &str, source: &SourceText) -> Extracted {
                 };
                 let resource = format!("aws_iam_role.{name}");
                 let mut b = Builder::new(&env, path, source, &resource);
-                if let Some(doc) = document_reference(&attr.value) {
-                    referenced.insert(doc);
-                    continue;
+                if document_reference(&attr.value).is_some() {
+                    continue; // checked at the document
                 }
                 if let Some(policy) = b.role_policy(&attr.value, 0) {
                     out.policies.push(SourcePolicy {
