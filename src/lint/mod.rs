@@ -151,18 +151,26 @@ pub fn kind_by_name(path: &Path) -> NameKind {
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default();
-    let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".json") {
-        if lower.ends_with(".tf.json") {
+    // No allocation: this runs for every file of a walk.
+    let ends = |suffix: &str| {
+        name.len() >= suffix.len()
+            && name
+                .get(name.len() - suffix.len()..)
+                .is_some_and(|t| t.eq_ignore_ascii_case(suffix))
+    };
+    if ends(".json") {
+        if ends(".tf.json") {
             NameKind::TerraformJson
         } else {
             NameKind::Json
         }
-    } else if lower.ends_with(".tf") {
+    } else if ends(".tf") {
         NameKind::Terraform
-    } else if lower == ".gitlab-ci.yml" || lower == ".gitlab-ci.yaml" {
+    } else if name.eq_ignore_ascii_case(".gitlab-ci.yml")
+        || name.eq_ignore_ascii_case(".gitlab-ci.yaml")
+    {
         NameKind::GitLabCi
-    } else if lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".template") {
+    } else if ends(".yaml") || ends(".yml") || ends(".template") {
         NameKind::Yaml
     } else {
         NameKind::Other
@@ -658,7 +666,10 @@ pub fn read_paths_with(paths: &[String], opts: LintOptions<'_>) -> Result<LintRe
     }
     for (path, display, explicit) in planned {
         let mut kind = kind_by_name(&path);
-        if kind != NameKind::GitLabCi && ci_files.contains(&normalize(&path)) {
+        if kind != NameKind::GitLabCi
+            && !ci_files.is_empty()
+            && ci_files.contains(&normalize(&path))
+        {
             kind = NameKind::GitLabCi;
         }
         if let Err(note) = read(&path, &display, kind, explicit, &mut report, opts) {
