@@ -310,13 +310,16 @@ fn lint_source(
     opts: LintOptions<'_>,
 ) -> Result<(LintedFile, FileFacts), String> {
     let source = SourceText::new(text);
-    let extracted = match kind {
+    let (kind, extracted) = match kind {
         NameKind::Json | NameKind::Other => {
             if kind == NameKind::Other && !source.text().trim_start().starts_with(['{', '[']) {
                 if looks_like_cloudformation_text(source.text()) {
-                    cloudformation(path, &source)?
+                    (SourceKind::CloudFormation, cloudformation(path, &source)?)
                 } else if looks_like_terraform_text(source.text()) {
-                    crate::policy::from_terraform::extract(path, &source)
+                    (
+                        SourceKind::Terraform,
+                        crate::policy::from_terraform::extract(path, &source),
+                    )
                 } else {
                     return lint_json(path, source, explicit, opts);
                 }
@@ -324,27 +327,25 @@ fn lint_source(
                 return lint_json(path, source, explicit, opts);
             }
         }
-        NameKind::Terraform => crate::policy::from_terraform::extract(path, &source),
+        NameKind::Terraform => (
+            SourceKind::Terraform,
+            crate::policy::from_terraform::extract(path, &source),
+        ),
         NameKind::TerraformJson => {
             return Err(format!(
                 "{path}: Terraform JSON syntax (*.tf.json) is not read yet, skipped"
             ));
         }
-        NameKind::GitLabCi => gitlab_ci(path, &source)?,
+        NameKind::GitLabCi => (SourceKind::GitLabCi, gitlab_ci(path, &source)?),
         NameKind::Yaml => {
             if looks_like_cloudformation_text(source.text()) {
-                cloudformation(path, &source)?
+                (SourceKind::CloudFormation, cloudformation(path, &source)?)
             } else {
                 return Err(format!(
                     "{path}: not a CloudFormation template nor a GitLab CI file, skipped"
                 ));
             }
         }
-    };
-    let kind = match kind {
-        NameKind::GitLabCi => SourceKind::GitLabCi,
-        NameKind::Yaml => SourceKind::CloudFormation,
-        _ => SourceKind::Terraform,
     };
     if extracted.policies.is_empty()
         && extracted.providers.is_empty()
