@@ -450,8 +450,11 @@ impl<'e, 'a> Builder<'e, 'a> {
     fn resolve_templates(&mut self, node: &mut Node, pointer: &str) {
         match &mut node.value {
             Value::String(s) if s.contains("${") || s.contains("%{") => {
-                let v = hcl_edit::parser::parse_template(s)
-                    .ok()
+                // Escapes (`\u0024\u007b`) can build nesting the file-level guard
+                // did not see: check the decoded text too.
+                let v = (too_deep(s).is_none())
+                    .then(|| hcl_edit::parser::parse_template(s).ok())
+                    .flatten()
                     .map(|t| {
                         let e = Expression::StringTemplate(t.into_iter().collect());
                         self.env.eval(&e)

@@ -204,3 +204,14 @@ data "aws_iam_policy_document" "t" {
     let p = &out.policies[0].policy;
     assert_eq!(p.unknowns.len(), 2);
 }
+
+#[test]
+fn escaped_nesting_inside_a_heredoc_string_is_bounded() {
+    let deep = "$\\u007b".repeat(5000);
+    let text = format!(
+        "resource \"aws_iam_role\" \"r\" {{\n  assume_role_policy = <<EOT\n{{\"Version\": \"2012-10-17\", \"Statement\": [{{\"Effect\": \"Allow\", \"Action\": \"{deep}\"}}]}}\nEOT\n}}\n"
+    );
+    let out = ex(&text);
+    assert_eq!(out.policies.len(), 1);
+    assert!(!out.policies[0].policy.unknowns.is_empty());
+}
