@@ -66,6 +66,25 @@ pub fn finding(f: &Finding, source: Option<&SourceText>, style: Style) -> String
             }
         }
     }
+    // IaC sources: the resource, and places in other declarations (a provider's
+    // client IDs for an audience drift, …). Same-file related places of policy
+    // JSON (an earlier duplicate key) are already clear from the message.
+    if let Some(loc) = &f.location {
+        if let Some(r) = &loc.resource {
+            let _ = writeln!(out, "  resource: {r}");
+        }
+        for rel in &f.related {
+            if rel.path != loc.path || rel.resource.is_some() {
+                let _ = write!(out, "  see also: {}:{}:{}", rel.path, rel.line, rel.column);
+                match &rel.resource {
+                    Some(r) => {
+                        let _ = writeln!(out, " ({r})");
+                    }
+                    None => out.push('\n'),
+                }
+            }
+        }
+    }
     out
 }
 
