@@ -18,7 +18,7 @@ pub enum Verification {
     /// The signature verifies; the text names the key.
     Verified(String),
     /// It does not (`kid-not-in-jwks` or `signature-invalid`).
-    Failed(Finding),
+    Failed(Box<Finding>),
     /// It could not be tried (the reason); other findings say why.
     NotTried(String),
 }
@@ -51,7 +51,7 @@ pub fn verify(token: &str, decoded: &DecodedToken, jwks: &Value) -> Verification
             })
             .collect();
         let kid = kid.unwrap_or_default();
-        return Verification::Failed(Finding::new(
+        return Verification::Failed(Box::new(Finding::new(
             &rules::KID_NOT_IN_JWKS,
             if present.is_empty() {
                 format!("the token's kid {kid:?} is not in the JWKS, which holds no keys")
@@ -61,7 +61,7 @@ pub fn verify(token: &str, decoded: &DecodedToken, jwks: &Value) -> Verification
                     present.join(", ")
                 )
             },
-        ));
+        )));
     }
     let token = token.trim();
     let mut last_error = String::new();
@@ -78,7 +78,7 @@ pub fn verify(token: &str, decoded: &DecodedToken, jwks: &Value) -> Verification
             Err(e) => last_error = e,
         }
     }
-    Verification::Failed(Finding::new(
+    Verification::Failed(Box::new(Finding::new(
         &rules::SIGNATURE_INVALID,
         match kid {
             Some(kid) => {
@@ -89,7 +89,7 @@ pub fn verify(token: &str, decoded: &DecodedToken, jwks: &Value) -> Verification
                 candidates.len()
             ),
         },
-    ))
+    )))
 }
 
 fn verify_with(token: &str, alg: &str, jwk: &Value) -> Result<(), String> {
@@ -155,4 +155,67 @@ fn verify_es512(token: &str, jwk: &Value) -> Result<(), String> {
     UnparsedPublicKey::new(&ECDSA_P521_SHA512_FIXED, &point)
         .verify(input.as_bytes(), &signature)
         .map_err(|_| "the signature does not match the header and claims".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{ECDSA_P521_SHA512_FIXED_SIGNING, EcdsaKeyPair, KeyPair as _};
+
+    fn b64(bytes: &[u8]) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    /// ES512 is not in jsonwebtoken; a P-521 key generated here verifies through
+    /// aws-lc-rs, and an edited token does not.
+    #[test]
+    fn es512_verifies_with_aws_lc_rs() {
+        let key = EcdsaKeyPair::generate(&ECDSA_P521_SHA512_FIXED_SIGNING).unwrap();
+        let point = key.public_key().as_ref();
+        let jwks = serde_json::json!({"keys": [{
+            "kty": "EC", "crv": "P-521", "kid": "p521", "alg": "ES512",
+            "x": b64(&point[1..67]), "y": b64(&point[67..133]),
+        }]});
+        let input = format!(
+            "{}.{}",
+            b64(br#"{"alg":"ES512","kid":"p521"}"#),
+            b64(br#"{"iss":"https://gitlab.example.test","sub":"s"}"#)
+        );
+        let sig = key.sign(&SystemRandom::new(), input.as_bytes()).unwrap();
+        let token = format!("{input}.{}", b64(sig.as_ref()));
+        let decoded = crate::token::decode_unverified(&token).unwrap();
+        assert!(matches!(
+            verify(&token, &decoded, &jwks),
+            Verification::Verified(_)
+        ));
+
+        let edited = format!(
+            "{}.{}.{}",
+            b64(br#"{"alg":"ES512","kid":"p521"}"#),
+            b64(br#"{"iss":"https://gitlab.example.test","sub":"t"}"#),
+            b64(sig.as_ref())
+        );
+        let decoded = crate::token::decode_unverified(&edited).unwrap();
+        match verify(&edited, &decoded, &jwks) {
+            Verification::Failed(f) => assert_eq!(f.rule, "signature-invalid"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unsupported_algorithms_are_not_tried() {
+        let token = format!(
+            "{}.{}.{}",
+            b64(br#"{"alg":"PS256","kid":"k"}"#),
+            b64(b"{}"),
+            b64(b"sig")
+        );
+        let decoded = crate::token::decode_unverified(&token).unwrap();
+        let jwks = serde_json::json!({"keys": []});
+        assert!(matches!(
+            verify(&token, &decoded, &jwks),
+            Verification::NotTried(_)
+        ));
+    }
 }
