@@ -15,6 +15,7 @@ pub mod finding;
 pub mod fingerprint;
 pub mod gitlab;
 pub mod iam;
+pub mod issuer;
 pub mod json;
 pub mod lint;
 pub mod policy;
