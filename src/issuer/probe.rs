@@ -84,7 +84,7 @@ pub async fn probe(opts: &ProbeOptions) -> Result<ProbeReport, String> {
         .trim_end_matches(']')
         .to_string();
     let port = parsed.port_or_known_default().unwrap_or(443);
-    let mut findings = validate::issuer_url_findings(&parsed);
+    let mut findings = validate::issuer_url_findings(&issuer, &parsed);
     let mut checks = Vec::new();
     let mut notes = Vec::new();
     checks.push(if findings.is_empty() {

@@ -522,3 +522,99 @@ pub fn thumbprint_finding(
     }
     Some(f)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+
+    const NOW: i64 = 1_767_225_600;
+
+    fn at(days: i64) -> time::OffsetDateTime {
+        time::OffsetDateTime::from_unix_timestamp(NOW + days * 86_400).unwrap()
+    }
+
+    fn ca(cn: &str) -> CertificateParams {
+        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.distinguished_name.push(DnType::CommonName, cn);
+        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        p.not_before = at(-100);
+        p.not_after = at(1000);
+        p
+    }
+
+    /// root, intermediate, leaf for `h.example.test`.
+    fn chain() -> [CertificateDer<'static>; 3] {
+        let root = CertifiedIssuer::self_signed(ca("Root"), KeyPair::generate().unwrap()).unwrap();
+        let inter =
+            CertifiedIssuer::signed_by(ca("Inter"), KeyPair::generate().unwrap(), &root).unwrap();
+        let mut p = CertificateParams::new(vec!["h.example.test".to_string()]).unwrap();
+        p.distinguished_name
+            .push(DnType::CommonName, "h.example.test");
+        p.not_before = at(-10);
+        p.not_after = at(100);
+        let leaf = p.signed_by(&KeyPair::generate().unwrap(), &inter).unwrap();
+        [root.der().clone(), inter.der().clone(), leaf.der().clone()]
+    }
+
+    fn judge(
+        served: &[CertificateDer<'static>],
+        extra: &[CertificateDer<'static>],
+    ) -> (TlsInfo, Vec<&'static str>) {
+        let roots = Roots::new(extra).unwrap();
+        let now = DateTime::from_timestamp(NOW, 0).unwrap();
+        let (info, f) = analyze_chain("h.example.test", served, None, now, &roots);
+        (info, f.iter().map(|f| f.rule).collect())
+    }
+
+    #[test]
+    fn chains_are_judged_without_a_network() {
+        let [root, inter, leaf] = chain();
+        let (info, rules) = judge(&[leaf.clone(), inter.clone()], std::slice::from_ref(&root));
+        assert!(rules.is_empty(), "{rules:?}");
+        assert!(info.publicly_trusted);
+        assert_eq!(info.thumbprint.as_deref(), Some(sha1_hex(&inter).as_str()));
+        assert_eq!(info.chain[0].subject, "CN=h.example.test");
+
+        let (_, rules) = judge(
+            &[leaf.clone(), root.clone(), inter.clone()],
+            std::slice::from_ref(&root),
+        );
+        assert_eq!(rules, ["tls-chain-order"]);
+        let (_, rules) = judge(
+            &[leaf.clone(), inter.clone(), inter.clone()],
+            std::slice::from_ref(&root),
+        );
+        assert_eq!(rules, ["tls-chain-order"]);
+        let (info, rules) = judge(std::slice::from_ref(&leaf), std::slice::from_ref(&root));
+        assert_eq!(rules, ["tls-chain-incomplete", "tls-not-publicly-trusted"]);
+        assert_eq!(info.thumbprint.as_deref(), Some(sha1_hex(&leaf).as_str()));
+        let (info, rules) = judge(&[leaf, inter], &[]);
+        assert_eq!(
+            rules,
+            ["tls-not-publicly-trusted"],
+            "a private CA is not incomplete"
+        );
+        assert!(!info.publicly_trusted);
+    }
+
+    #[test]
+    fn garbage_certificates_are_findings_not_panics() {
+        let junk = CertificateDer::from(vec![0x30, 0x03, 0x02, 0x01]);
+        let (info, rules) = judge(&[junk], &[]);
+        assert_eq!(rules, ["tls-not-publicly-trusted"]);
+        assert!(info.verdict.contains("cannot be read"));
+        let (_, rules) = judge(&[], &[]);
+        assert!(rules.is_empty());
+    }
+
+    #[test]
+    fn thumbprint_severity_follows_trust() {
+        let list = vec!["00".repeat(20)];
+        let f = thumbprint_finding("h", &"ab".repeat(20), &list, false).unwrap();
+        assert_eq!(f.severity, Severity::Error);
+        let f = thumbprint_finding("h", &"ab".repeat(20), &list, true).unwrap();
+        assert_eq!(f.severity, Severity::Info);
+        assert!(thumbprint_finding("h", &"ab".repeat(20), &["AB".repeat(20)], false).is_none());
+    }
+}

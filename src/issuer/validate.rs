@@ -18,14 +18,15 @@ pub const SLOW: Duration = Duration::from_secs(3);
 /// At most this many keys of each type (RSA, EC).
 pub const MAX_KEYS_PER_TYPE: usize = 100;
 
-/// The issuer URL as AWS requires it: https, no port, no query or fragment.
-pub fn issuer_url_findings(issuer: &url::Url) -> Vec<Finding> {
+/// The issuer URL as AWS requires it: https, no port. `raw` is the URL as
+/// written (messages quote it so), `issuer` the same parsed.
+pub fn issuer_url_findings(raw: &str, issuer: &url::Url) -> Vec<Finding> {
     let mut out = Vec::new();
     if issuer.scheme() != "https" {
         out.push(Finding::new(
             &rules::ISSUER_NOT_HTTPS,
             format!(
-                "the issuer {issuer} uses {}://; IAM providers and STS require https://",
+                "the issuer {raw} uses {}://; IAM providers and STS require https://",
                 issuer.scheme()
             ),
         ));
@@ -33,9 +34,7 @@ pub fn issuer_url_findings(issuer: &url::Url) -> Vec<Finding> {
     if let Some(port) = issuer.port() {
         out.push(Finding::new(
             &rules::ISSUER_HAS_PORT,
-            format!(
-                "the issuer {issuer} has the port {port}; IAM provider URLs cannot carry a port"
-            ),
+            format!("the issuer {raw} has the port {port}; IAM provider URLs cannot carry a port"),
         ));
     }
     out
@@ -469,12 +468,15 @@ mod tests {
 
     #[test]
     fn issuer_url_rules() {
-        let f = issuer_url_findings(&url::Url::parse("http://gitlab.example.com:8443").unwrap());
-        assert_eq!(rules_of(&f), ["issuer-not-https", "issuer-has-port"]);
+        let raw = "http://gitlab.example.com:8443";
+        let f = issuer_url_findings(raw, &url::Url::parse(raw).unwrap());
         assert!(
-            issuer_url_findings(&url::Url::parse("https://gitlab.example.com/gl").unwrap())
-                .is_empty()
+            f[1].message
+                .contains("the issuer http://gitlab.example.com:8443 has")
         );
+        assert_eq!(rules_of(&f), ["issuer-not-https", "issuer-has-port"]);
+        let raw = "https://gitlab.example.com/gl";
+        assert!(issuer_url_findings(raw, &url::Url::parse(raw).unwrap()).is_empty());
     }
 
     #[test]

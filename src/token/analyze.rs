@@ -380,4 +380,29 @@ mod tests {
         assert_eq!(duration_words(3_661), "1 h 1 min");
         assert_eq!(duration_words(90_061), "1 d 1 h");
     }
+
+    proptest::proptest! {
+        /// Any input is a report with findings, never a panic; a token that is
+        /// not a JWT always says so.
+        #[test]
+        fn any_input_is_judged_without_panicking(s in "\\PC{0,200}", parts in proptest::collection::vec("[A-Za-z0-9_=!-]{0,40}", 0..5)) {
+            let r = analyze(&s, now());
+            proptest::prop_assert!(r.decoded.is_some() || r.findings.iter().any(|f| f.rule == "token-malformed"));
+            let joined = parts.join(".");
+            let r = analyze(&joined, now());
+            proptest::prop_assert!(r.decoded.is_some() || r.findings.iter().any(|f| f.rule == "token-malformed"));
+        }
+
+        #[test]
+        fn any_json_claims_are_judged_without_panicking(claims in "[{}\\[\\]\":,0-9a-z. e+-]{0,80}") {
+            let t = token(r#"{"alg":"RS256"}"#, &claims);
+            let r = analyze(&t, now());
+            if let Some(d) = &r.decoded {
+                let jwks = serde_json::json!({"keys": [{"kty": "RSA", "n": "AQAB", "e": "AQAB"}]});
+                let _ = crate::token::verify::verify(&t, d, &jwks);
+            }
+            let _ = crate::issuer::validate::jwks_findings(claims.as_bytes());
+            let _ = crate::issuer::validate::discovery_findings("https://h", claims.as_bytes());
+        }
+    }
 }
