@@ -473,6 +473,39 @@ fn an_issuer_on_a_private_address_with_a_port() {
         "{:?}",
         plain.rules()
     );
+    assert!(
+        plain.rules().contains(&"discovery-unreachable"),
+        "{:?}",
+        plain.rules()
+    );
+}
+
+#[test]
+fn a_jwks_uri_that_answers_404() {
+    let (pki, mut b) = good();
+    b.jwks_uri = format!("{ISSUER}/no/such/keys");
+    let p = probe(&serve(b), Some(&pki), &[]);
+    assert_eq!(p.rules(), ["jwks-unreachable"]);
+    assert!(p.message("jwks-unreachable").contains("answered HTTP 404"));
+}
+
+/// Every issuer and TLS rule is triggered by a test here or, for the time rules
+/// of the other endpoint, by the unit tests of src/issuer/validate.rs; the
+/// healthy issuer above is the near miss of them all.
+#[test]
+fn every_connectivity_rule_is_tested() {
+    let here = std::fs::read_to_string(common::root().join("tests/probe.rs")).unwrap();
+    let unit = std::fs::read_to_string(common::root().join("src/issuer/validate.rs")).unwrap();
+    for r in oidc_doctor::rules::ALL {
+        if r.category == oidc_doctor::finding::Category::Connectivity {
+            let quoted = format!("\"{}\"", r.name);
+            assert!(
+                here.contains(&quoted) || unit.contains(&quoted),
+                "{} has no test",
+                r.name
+            );
+        }
+    }
 }
 
 #[test]

@@ -558,5 +558,39 @@ mod tests {
         let (f, ok) = response_findings(Which::Jwks, &r);
         assert_eq!(rules_of(&f), ["jwks-timeout"]);
         assert!(ok);
+        let slow = Response {
+            elapsed: Some(Duration::from_millis(3_001)),
+            ..r.clone()
+        };
+        assert_eq!(
+            rules_of(&response_findings(Which::Jwks, &slow).0),
+            ["jwks-slow"]
+        );
+        let quick = Response {
+            elapsed: Some(Duration::from_millis(2_999)),
+            ..r.clone()
+        };
+        assert!(response_findings(Which::Jwks, &quick).0.is_empty());
+        let cut = Response {
+            timed_out: true,
+            status: None,
+            error: Some("no answer"),
+            elapsed: Some(Duration::from_millis(10_000)),
+            ..r.clone()
+        };
+        assert_eq!(
+            rules_of(&response_findings(Which::Discovery, &cut).0),
+            ["discovery-timeout"]
+        );
+        // A --timeout below AWS's 5 s cannot tell whether AWS would wait long enough.
+        let short = Response {
+            timeout: Duration::from_secs(2),
+            elapsed: Some(Duration::from_secs(2)),
+            ..cut
+        };
+        assert_eq!(
+            rules_of(&response_findings(Which::Discovery, &short).0),
+            ["discovery-unreachable"]
+        );
     }
 }
