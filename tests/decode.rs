@@ -117,6 +117,11 @@ fn the_token_comes_from_stdin_a_file_or_the_environment() {
         0,
     );
     assert_eq!(v["token"]["header"]["kid"], "k");
+    let v = run_json(
+        oidc_doctor().args(["decode", "--token", &token, "--now", &now]),
+        0,
+    );
+    assert_eq!(v["token"]["header"]["kid"], "k");
     let err = oidc_doctor()
         .args(["decode"])
         .assert()

@@ -20,8 +20,12 @@ use crate::token::verify::{Verification, verify};
 pub struct DecodeArgs {
     /// The token, or `-` to read it from standard input. Default: --token-file,
     /// then $GITLAB_OIDC_TOKEN, then the file $AWS_WEB_IDENTITY_TOKEN_FILE names.
-    #[arg(value_name = "TOKEN", conflicts_with = "token_file")]
+    #[arg(value_name = "TOKEN", conflicts_with_all = ["token_file", "token_flag"])]
     pub token: Option<String>,
+
+    /// The token as an option (SPEC §2's common `--token JWT`, or `-` for standard input).
+    #[arg(long = "token", value_name = "JWT", conflicts_with = "token_file")]
+    pub token_flag: Option<String>,
 
     /// Read the token from a file.
     #[arg(long, value_name = "PATH")]
@@ -46,7 +50,8 @@ pub struct DecodeArgs {
 
 pub fn run(args: &DecodeArgs, cli: &Cli) -> Result<ExitCode, CliError> {
     super::require_format(cli, "decode", &[Format::Human, Format::Json])?;
-    let token = read_token(args.token.as_deref(), args.token_file.as_deref(), true)?
+    let given = args.token.as_deref().or(args.token_flag.as_deref());
+    let token = read_token(given, args.token_file.as_deref(), true)?
         .ok_or_else(|| {
             CliError::new(
                 "no token: pass it as an argument, `-` for standard input, --token-file PATH, or set GITLAB_OIDC_TOKEN",
