@@ -215,7 +215,23 @@ fn evaluate_statement(s: &Statement, request: &Request, variables: bool) -> Stat
     let mut conditions = Vec::with_capacity(s.conditions.len());
     for (i, c) in s.conditions.iter().enumerate() {
         let values: Vec<String> = c.values.iter().map(|v| v.value.text.clone()).collect();
+        let unknown = c
+            .values
+            .iter()
+            .find(|v| v.value.json_type == crate::policy::JsonType::Unknown);
         let (outcome, operator_error) = match Operator::parse(&c.operator.value) {
+            Ok(_) if unknown.is_some() => (
+                ConditionOutcome {
+                    result: None,
+                    reason: format!(
+                        "`{}` is not known until deployment, so the condition cannot be decided",
+                        unknown.map(|v| v.value.text.as_str()).unwrap_or_default()
+                    ),
+                    context: request.context.get(&c.key.value).map(|e| e.value.values()),
+                    decided_by_absence: false,
+                },
+                None,
+            ),
             Ok(op) => (
                 condition::evaluate(&op, &c.key.value, &values, &request.context, variables),
                 None,

@@ -558,6 +558,9 @@ impl Parser<'_> {
 
 /// Escapes one reference token for an RFC 6901 JSON pointer.
 pub fn pointer_token(token: &str) -> String {
+    if !token.contains(['~', '/']) {
+        return token.to_string(); // the usual case: nothing to escape
+    }
     token.replace('~', "~0").replace('/', "~1")
 }
 

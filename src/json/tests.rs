@@ -143,3 +143,10 @@ fn line_text_and_columns() {
     assert_eq!(s.line_col(5), LineCol { line: 2, column: 2 });
     assert_eq!(s.line_col(999), LineCol { line: 3, column: 3 });
 }
+
+#[test]
+fn pointer_tokens_escape_tilde_then_slash() {
+    assert_eq!(pointer_token("gitlab.com:sub"), "gitlab.com:sub");
+    assert_eq!(pointer_token("a/b~c"), "a~1b~0c");
+    assert_eq!(pointer_token("~1"), "~01");
+}

@@ -13,6 +13,9 @@ use crate::json::{self, SourceText, Span, Value};
 use crate::policy::from_json::from_node;
 use crate::rules::{self, PolicyContext};
 
+pub mod source;
+pub use source::{Extracted, IdTokenDecl, ProviderDecl, SourceKind, SourcePolicy};
+
 /// Largest file read; see [`crate::cli`]'s input caps. IAM's own limit for a trust
 /// policy is 8,192 characters.
 pub const MAX_FILE_BYTES: u64 = 4 << 20;
@@ -145,7 +148,12 @@ fn read(
     use std::io::Read;
     let mut buf = Vec::new();
     std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf))
+        .and_then(|f| {
+            // Sized up front: one read instead of a doubling series of them.
+            let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+            buf.reserve_exact(size.min(MAX_FILE_BYTES) as usize + 1);
+            f.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf)
+        })
         .map_err(|e| format!("cannot read {display}: {e}"))?;
     if buf.len() as u64 > MAX_FILE_BYTES {
         let note = format!(

@@ -42,6 +42,12 @@ pub struct Policy {
     /// Span of the whole document.
     pub span: Span,
     pub problems: Vec<PolicyProblem>,
+    /// Values an IaC front end could not resolve statically (a Terraform `var.x`
+    /// without default, a CloudFormation `!ImportValue`): the place holding each,
+    /// with the expression as written. A finding located at or under one of these
+    /// pointers is dropped (see [`Policy::is_unknown`]), so an unknown value never
+    /// produces a false finding. Always empty for policy JSON.
+    pub unknowns: Vec<Located<String>>,
 }
 
 impl Policy {
@@ -51,6 +57,16 @@ impl Policy {
         self.version
             .as_ref()
             .is_some_and(|v| v.value == "2012-10-17")
+    }
+
+    /// Whether the element at `pointer` (or something containing it) holds a
+    /// value that is not known statically.
+    pub fn is_unknown(&self, pointer: &str) -> bool {
+        self.unknowns.iter().any(|u| {
+            pointer == u.pointer
+                || (pointer.starts_with(u.pointer.as_str())
+                    && pointer.as_bytes().get(u.pointer.len()) == Some(&b'/'))
+        })
     }
 }
 
@@ -165,6 +181,9 @@ pub enum JsonType {
     String,
     Number,
     Bool,
+    /// Not known statically (IaC sources only); `text` is the expression as
+    /// written. The engine treats a condition holding one as undecidable.
+    Unknown,
 }
 
 /// A structural problem found while reading a policy.
@@ -186,4 +205,25 @@ pub enum ProblemKind {
     UnknownElement,
     /// The same key twice in one object (or keys differing only in case).
     DuplicateKey,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_pointers_cover_their_children_only() {
+        let policy = Policy {
+            unknowns: vec![Located::new(
+                "var.sub".to_string(),
+                Span::new(0, 1),
+                "/Statement/0/Condition/StringEquals/gitlab.com:sub",
+            )],
+            ..Policy::default()
+        };
+        assert!(policy.is_unknown("/Statement/0/Condition/StringEquals/gitlab.com:sub"));
+        assert!(policy.is_unknown("/Statement/0/Condition/StringEquals/gitlab.com:sub/1"));
+        assert!(!policy.is_unknown("/Statement/0/Condition/StringEquals/gitlab.com:subx"));
+        assert!(!policy.is_unknown("/Statement/0/Condition/StringEquals"));
+    }
 }

@@ -7,7 +7,6 @@ use super::RuleMeta;
 use crate::finding::{Category, Severity};
 use crate::iam::operator::{Comparison, Operator};
 use crate::iam::wildcard::Pattern;
-use crate::policy::Effect;
 use crate::subjects::{self, grammar::Grammar};
 
 pub static META: RuleMeta = RuleMeta {
@@ -39,7 +38,7 @@ impl super::Rule for MergeRequestPipelinesAdmitted {
             super::unprotected_refs_admitted::deny_guards(cx.policy, "pipeline_source", &|v| {
                 Pattern::glob(v).matches(MR_EVENT)
             });
-        for gs in subjects::gitlab_statements(cx.policy, Effect::Allow, None) {
+        for gs in cx.gitlab_allows() {
             if !gs.gitlab_com() || deny_guard || guarded(gs.statement, gs.prefix()) {
                 continue;
             }

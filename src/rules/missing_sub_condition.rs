@@ -5,7 +5,6 @@
 
 use super::RuleMeta;
 use crate::finding::{Category, Severity};
-use crate::policy::Effect;
 use crate::subjects::{self, probe::Prober};
 
 pub static META: RuleMeta = RuleMeta {
@@ -34,7 +33,7 @@ impl super::Rule for MissingSubCondition {
 
     fn check(&self, cx: &super::PolicyContext<'_>, out: &mut Vec<crate::finding::Finding>) {
         let prober = Prober::new(cx.policy);
-        for gs in subjects::gitlab_statements(cx.policy, Effect::Allow, None) {
+        for gs in cx.gitlab_allows() {
             // Any condition on a `…:sub` key shows the intent (an unknown operator or
             // a wrong key prefix is another rule's finding).
             if gs
@@ -78,7 +77,7 @@ impl super::Rule for MissingSubCondition {
                     super::MALFORMED_POLICY
                 ));
             }
-            if let Some(example) = prober.anyone(&gs) {
+            if let Some(example) = prober.anyone(gs) {
                 f = f.example(example);
             }
             out.push(f);

@@ -18,6 +18,7 @@ mod duplicate_json_key;
 mod invalid_policy_json;
 mod issuer_provider_mismatch;
 mod null_with_if_exists;
+mod parse_error;
 mod sub_not_admitted;
 mod token_malformed;
 mod unknown_condition_operator;
@@ -129,6 +130,7 @@ pub trait Rule: Sync {
 /// Every rule's metadata, in a fixed order: the catalogue `oidc-doctor rules` lists.
 pub static ALL: &[&RuleMeta] = &[
     &invalid_policy_json::META,
+    &parse_error::META,
     &unknown_policy_element::META,
     &duplicate_json_key::META,
     &unknown_condition_operator::META,
@@ -248,6 +250,7 @@ pub use kid_not_in_jwks::META as KID_NOT_IN_JWKS;
 pub use legacy_ci_job_jwt::META as LEGACY_CI_JOB_JWT;
 pub use multiple_audiences::META as MULTIPLE_AUDIENCES;
 pub use null_with_if_exists::META as NULL_WITH_IF_EXISTS;
+pub use parse_error::META as PARSE_ERROR;
 pub use signature_invalid::META as SIGNATURE_INVALID;
 pub use sub_not_admitted::META as SUB_NOT_ADMITTED;
 pub use thumbprint_mismatch::META as THUMBPRINT_MISMATCH;
@@ -296,6 +299,8 @@ pub struct PolicyContext<'a> {
     pub scope: Option<&'a crate::config::Scope>,
     /// The subject analysis, computed once for the rules that need it.
     analysis: std::cell::OnceCell<crate::subjects::Analysis>,
+    /// [`PolicyContext::gitlab_allows`], computed once.
+    gitlab_allows: std::cell::OnceCell<Vec<crate::subjects::GitLabStatement<'a>>>,
 }
 
 impl<'a> PolicyContext<'a> {
@@ -322,6 +327,7 @@ impl<'a> PolicyContext<'a> {
             federated,
             scope: None,
             analysis: std::cell::OnceCell::new(),
+            gitlab_allows: std::cell::OnceCell::new(),
         }
     }
 
@@ -331,6 +337,15 @@ impl<'a> PolicyContext<'a> {
     pub fn analysis(&self) -> &crate::subjects::Analysis {
         self.analysis
             .get_or_init(|| crate::subjects::analyze(self.policy, self.scope))
+    }
+
+    /// The Allow statements that trust a GitLab provider (whatever the configured
+    /// scope: the gitlab.com rules judge the provider themselves), shared by the
+    /// rules that walk them.
+    pub fn gitlab_allows(&self) -> &[crate::subjects::GitLabStatement<'a>] {
+        self.gitlab_allows.get_or_init(|| {
+            crate::subjects::gitlab_statements(self.policy, crate::policy::Effect::Allow, None)
+        })
     }
 
     /// Findings for the policy reader's problems of one kind, with their help and
@@ -421,6 +436,15 @@ pub fn check_policy(cx: &PolicyContext<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     for rule in POLICY_RULES {
         rule.check(cx, &mut out);
+    }
+    if !cx.policy.unknowns.is_empty() {
+        // A value only known at deploy time may be right: say nothing about it.
+        out.retain(|f| {
+            f.location
+                .as_ref()
+                .and_then(|l| l.pointer.as_deref())
+                .is_none_or(|p| !cx.policy.is_unknown(p))
+        });
     }
     out
 }

@@ -4,7 +4,6 @@
 
 use super::RuleMeta;
 use crate::finding::{Category, Severity};
-use crate::policy::Effect;
 use crate::subjects::{self, probe::Prober};
 
 pub static META: RuleMeta = RuleMeta {
@@ -33,7 +32,7 @@ impl super::Rule for NegatedOperatorOnly {
 
     fn check(&self, cx: &super::PolicyContext<'_>, out: &mut Vec<crate::finding::Finding>) {
         let prober = Prober::new(cx.policy);
-        for gs in subjects::gitlab_statements(cx.policy, Effect::Allow, None) {
+        for gs in cx.gitlab_allows() {
             let conds = subjects::sub_conditions(gs.statement);
             if conds.is_empty() || conds.iter().any(|c| !c.negated()) {
                 continue;
@@ -55,7 +54,7 @@ impl super::Rule for NegatedOperatorOnly {
                 first.operator.span,
                 &first.operator.pointer,
             );
-            if let Some(example) = prober.anyone(&gs) {
+            if let Some(example) = prober.anyone(gs) {
                 f = f.example(example);
             }
             out.push(f);

@@ -33,7 +33,7 @@ impl super::Rule for PathBasedIdentity {
 
     fn check(&self, cx: &super::PolicyContext<'_>, out: &mut Vec<crate::finding::Finding>) {
         let deny_pins = deny_pins(cx.policy);
-        for gs in subjects::gitlab_statements(cx.policy, Effect::Allow, None) {
+        for gs in cx.gitlab_allows() {
             if !gs.gitlab_com() || deny_pins {
                 continue;
             }

@@ -36,7 +36,7 @@ impl super::Rule for UnprotectedRefsAdmitted {
         let deny_guard = deny_guards(cx.policy, "ref_protected", &|v| {
             v.eq_ignore_ascii_case("false")
         });
-        for gs in subjects::gitlab_statements(cx.policy, Effect::Allow, None) {
+        for gs in cx.gitlab_allows() {
             if !gs.gitlab_com() || deny_guard || guarded(gs.statement, gs.prefix()) {
                 continue;
             }

@@ -38,11 +38,9 @@ impl super::Rule for WrongAction {
             .filter(|s| cx.is_oidc_statement(s))
         {
             if let Some(actions) = &s.action {
-                if !actions
-                    .value
-                    .iter()
-                    .any(|a| matches_ignore_case(&a.value, ACTION))
-                {
+                if !actions.value.iter().any(|a| {
+                    a.value.eq_ignore_ascii_case(ACTION) || matches_ignore_case(&a.value, ACTION)
+                }) {
                     let listed: Vec<String> = actions
                         .value
                         .iter()

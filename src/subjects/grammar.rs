@@ -82,6 +82,8 @@ struct State {
 pub struct Grammar {
     states: Vec<State>,
     start: usize,
+    /// The `ref_type` values allowed, for [`Grammar::accepts`]'s direct check.
+    ref_types: Vec<String>,
 }
 
 /// Git ref prefixes GitLab refuses for branch and tag names.
@@ -136,6 +138,7 @@ impl Grammar {
         Grammar {
             states: b.states,
             start,
+            ref_types: ref_types.iter().map(|t| t.to_string()).collect(),
         }
     }
 
@@ -181,9 +184,13 @@ impl Grammar {
                 Token::Lit(c) => Some(*c),
                 _ => None,
             })
-            .collect::<Option<Vec<char>>>()
+            .collect::<Option<String>>()
         {
-            return self.accepts_text(&chars, ignore_case);
+            return if ignore_case {
+                self.accepts_text(&chars.chars().collect::<Vec<_>>(), true)
+            } else {
+                self.accepts(&chars)
+            };
         }
         let m = tokens.len();
         let n = self.states.len();
@@ -236,10 +243,70 @@ impl Grammar {
     }
 
     /// Whether `subject` itself is a subject of this language.
+    ///
+    /// Checked component by component rather than by running the automaton: no
+    /// component value can contain `:`, so splitting on it finds the components,
+    /// and this is the hot path of the subject analysis (every candidate subject
+    /// is checked). A property test keeps it equal to the automaton.
     pub fn accepts(&self, subject: &str) -> bool {
+        let mut parts = subject.split(':');
+        loop {
+            let (Some(name), Some(value)) = (parts.next(), parts.next()) else {
+                return false;
+            };
+            let ok = match name {
+                "project_path" => is_path(value, 2),
+                "namespace_path" => is_path(value, 1),
+                "project_id" | "namespace_id" => {
+                    !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit())
+                }
+                "ref_type" => self.ref_types.iter().any(|t| t == value),
+                "ref" => is_git_ref(value),
+                "environment_protected" => matches!(value, "" | "true" | "false"),
+                "deployment_tier" => matches!(
+                    value,
+                    "" | "production" | "staging" | "testing" | "development" | "other"
+                ),
+                "environment" => value.chars().all(|c| !c.is_control()),
+                _ => false,
+            };
+            if !ok {
+                return false;
+            }
+            if parts.clone().next().is_none() {
+                return true;
+            }
+        }
+    }
+
+    /// [`Grammar::accepts`] by running the automaton (the reference it is tested against).
+    #[cfg(test)]
+    fn accepts_by_automaton(&self, subject: &str) -> bool {
         let tokens: Vec<Token> = subject.chars().map(Token::Lit).collect();
         self.can_match(&tokens, false)
     }
+}
+
+/// `segment(/segment)*` with at least `min` segments, as the automaton's `path`.
+fn is_path(value: &str, min: usize) -> bool {
+    let mut count = 0;
+    for seg in value.split('/') {
+        let mut chars = seg.chars();
+        let start_ok = chars.next().is_some_and(|c| Class::PathStart.contains(c));
+        if !start_ok || !chars.all(|c| Class::PathChar.contains(c)) {
+            return false;
+        }
+        count += 1;
+    }
+    count >= min
+}
+
+/// A Git ref name as the automaton's `git_ref` spells it.
+pub(crate) fn is_git_ref(value: &str) -> bool {
+    !value.is_empty()
+        && !value.starts_with('-')
+        && value.chars().all(is_ref_char)
+        && !REFUSED_REF_PREFIXES.iter().any(|p| value.starts_with(p))
 }
 
 #[derive(Default)]
@@ -487,6 +554,40 @@ mod tests {
                     3 => format!("project_path:{p}:ref:{r}:ref_type:{t}"),
                     _ => format!("project_id:{id}:ref_type:{t}:ref:{r}"),
                 })
+        }
+
+        /// Text near the language: component names, separators, odd characters.
+        fn near_subject() -> impl Strategy<Value = String> {
+            let piece = prop_oneof![
+                Just("project_path".to_string()),
+                Just("project_id".to_string()),
+                Just("namespace_path".to_string()),
+                Just("ref_type".to_string()),
+                Just("ref".to_string()),
+                Just("environment".to_string()),
+                Just("deployment_tier".to_string()),
+                Just("environment_protected".to_string()),
+                Just("branch".to_string()),
+                Just("tag".to_string()),
+                Just("true".to_string()),
+                Just("production".to_string()),
+                Just("refs/heads/".to_string()),
+                "[a-z0-9:/._ -]{0,4}",
+                "[\\x00-\\x7f]{1,2}",
+                Just("é".to_string()),
+            ];
+            proptest::collection::vec(piece, 0..10).prop_map(|v| v.concat())
+        }
+
+        proptest! {
+            /// The direct component check says exactly what the automaton says.
+            #[test]
+            fn accepts_equals_the_automaton(s in near_subject(), t in subject()) {
+                for g in [Grammar::all(), Grammar::branches(), Grammar::tags()] {
+                    prop_assert_eq!(g.accepts(&s), g.accepts_by_automaton(&s), "{:?}", s);
+                    prop_assert_eq!(g.accepts(&t), g.accepts_by_automaton(&t), "{:?}", t);
+                }
+            }
         }
 
         proptest! {

@@ -311,8 +311,10 @@ impl SubCondition<'_> {
         )
     }
 
-    pub fn pattern(&self, value: &str) -> SubPattern {
-        SubPattern::new(value, self.like(), self.ignore_case())
+    /// `value` read as a pattern under this condition's operator (shared: the
+    /// rules of one policy ask for the same values many times).
+    pub fn pattern(&self, value: &str) -> std::rc::Rc<SubPattern> {
+        SubPattern::shared(value, self.like(), self.ignore_case())
     }
 }
 
@@ -640,7 +642,7 @@ fn admitted_by(
                 Restriction::Value,
                 first.condition.operator.value.clone(),
                 first.condition.key.value.clone(),
-                pattern,
+                (*pattern).clone(),
             );
             a.location = Some((v.span, v.pointer.clone()));
             a.has_variables = has_variables;
@@ -823,10 +825,10 @@ fn breadth_of(
     let own: Vec<&str> = own.iter().map(String::as_str).collect();
     let tag = |c: &Candidate| has_type(c, "tag") && inside(c);
     let branch = |c: &Candidate| has_type(c, "branch") && inside(c);
-    if let (Some(t), Some(_)) = (
-        first_admitted(&tag, &own, Realm::Inside),
-        first_admitted(&branch, &own, Realm::Inside),
-    ) {
+    // Both ref types must be admitted; the branch probes run only once a tag is.
+    if let Some(t) = first_admitted(&tag, &own, Realm::Inside)
+        && first_admitted(&branch, &own, Realm::Inside).is_some()
+    {
         out.push(Breadth {
             kind: BreadthKind::AnyRefType,
             example: t.subject.clone(),

@@ -23,6 +23,8 @@ pub struct SubPattern {
     /// The compiled matcher (case-folded for the IgnoreCase operators), built once:
     /// the analysis matches thousands of candidate subjects against one pattern.
     matcher: Pattern,
+    /// [`SubPattern::ref_types`], computed once.
+    ref_types: std::cell::OnceCell<Vec<String>>,
 }
 
 /// One `name:value` component of a pattern; `value` may hold wildcards (see
@@ -79,7 +81,35 @@ impl SubPattern {
             parts,
             open_end,
             matcher,
+            ref_types: std::cell::OnceCell::new(),
         }
+    }
+
+    /// [`SubPattern::new`], remembered per thread: the subject rules of one policy
+    /// read the same `sub` values many times, and compiling one costs more than a
+    /// lookup. Bounded: the memo is emptied when it grows past `MEMO_CAP` entries.
+    pub fn shared(text: &str, like: bool, ignore_case: bool) -> std::rc::Rc<SubPattern> {
+        use std::cell::RefCell;
+        use std::collections::HashMap;
+        use std::rc::Rc;
+        const MEMO_CAP: usize = 1024;
+        thread_local! {
+            static MEMO: RefCell<HashMap<String, [Option<Rc<SubPattern>>; 4]>> =
+                RefCell::new(HashMap::new());
+        }
+        let slot = usize::from(like) * 2 + usize::from(ignore_case);
+        MEMO.with(|memo| {
+            if let Some(p) = memo.borrow().get(text).and_then(|e| e[slot].as_ref()) {
+                return Rc::clone(p);
+            }
+            let p = Rc::new(SubPattern::new(text, like, ignore_case));
+            let mut memo = memo.borrow_mut();
+            if memo.len() >= MEMO_CAP {
+                memo.clear();
+            }
+            memo.entry(text.to_string()).or_default()[slot] = Some(Rc::clone(&p));
+            p
+        })
     }
 
     pub fn compiled(&self) -> Pattern {
@@ -107,7 +137,12 @@ impl SubPattern {
 
     /// Whether some subject of `grammar` matches.
     pub fn can_match_in(&self, grammar: &Grammar) -> bool {
-        grammar.can_match(self.compiled().tokens(), self.ignore_case)
+        if self.ignore_case {
+            // The grammar folds case itself: it needs the pattern as written.
+            grammar.can_match(self.compiled().tokens(), true)
+        } else {
+            grammar.can_match(self.matcher.tokens(), false)
+        }
     }
 
     /// Whether some subject GitLab issues matches (sound: `false` is a proof).
@@ -175,14 +210,47 @@ impl SubPattern {
 
     /// The ref types a matching subject can have, per the grammar.
     pub fn ref_types(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        if self.can_match_in(Grammar::branches()) {
-            out.push("branch".to_string());
+        self.ref_types
+            .get_or_init(|| {
+                // A `ref_type` component in the literal text before the first
+                // wildcard is fixed for every matching subject (no component value
+                // holds `:`), so the other type's grammar need not be asked.
+                let fixed = self.fixed_component("ref_type");
+                let mut out = Vec::new();
+                for t in ["branch", "tag"] {
+                    let grammar = if t == "branch" {
+                        Grammar::branches()
+                    } else {
+                        Grammar::tags()
+                    };
+                    if fixed.is_none_or(|f| f == t) && self.can_match_in(grammar) {
+                        out.push(t.to_string());
+                    }
+                }
+                out
+            })
+            .clone()
+    }
+
+    /// The value of component `name` when the literal text before the pattern's
+    /// first wildcard spells it out completely (`name:value:`), for case-sensitive
+    /// patterns.
+    fn fixed_component(&self, name: &str) -> Option<&str> {
+        if self.ignore_case || self.text.contains('$') {
+            return None;
         }
-        if self.can_match_in(Grammar::tags()) {
-            out.push("tag".to_string());
-        }
-        out
+        let literal = match self.like {
+            true => &self.text[..self.text.find(['*', '?']).unwrap_or(self.text.len())],
+            false => self.text.as_str(),
+        };
+        // Only components followed by a `:` are complete (or all, for exact text).
+        let complete = if self.like {
+            &literal[..literal.rfind(':').unwrap_or(0)]
+        } else {
+            literal
+        };
+        let tokens: Vec<&str> = complete.split(':').collect();
+        tokens.chunks_exact(2).find(|c| c[0] == name).map(|c| c[1])
     }
 
     /// The refs part in plain words.
@@ -301,6 +369,31 @@ mod tests {
 
     fn like(p: &str) -> SubPattern {
         SubPattern::new(p, true, false)
+    }
+
+    #[test]
+    fn components_spelled_out_before_the_first_wildcard_are_fixed() {
+        let p = like("project_path:g/p:ref_type:branch:ref:release/*");
+        assert_eq!(p.fixed_component("ref_type"), Some("branch"));
+        assert_eq!(p.fixed_component("project_path"), Some("g/p"));
+        assert_eq!(p.fixed_component("ref"), None);
+        assert_eq!(p.ref_types(), ["branch"]);
+        // A value the wildcard may still extend is not fixed.
+        assert_eq!(
+            like("project_path:g/p:ref_type:bra*").fixed_component("ref_type"),
+            None
+        );
+        assert_eq!(
+            like("project_path:g/p:ref_type:*").ref_types(),
+            ["branch", "tag"]
+        );
+        // Exact text: every component is fixed; IgnoreCase: none is.
+        let exact = SubPattern::new("project_path:g/p:ref_type:tag:ref:v1", false, false);
+        assert_eq!(exact.fixed_component("ref_type"), Some("tag"));
+        assert_eq!(exact.ref_types(), ["tag"]);
+        let folded = SubPattern::new("project_path:g/p:ref_type:TAG:ref:v1", false, true);
+        assert_eq!(folded.fixed_component("ref_type"), None);
+        assert_eq!(folded.ref_types(), ["tag"]);
     }
 
     #[test]

@@ -74,29 +74,59 @@ const MAX_FILLED_REFS: usize = 8;
 const MAX_PATHS: usize = 32;
 const MAX_REFS: usize = 12;
 
-/// A necessary condition for `statement` to admit `subject`, checked before the
-/// full evaluation (which builds claims and runs every statement): each plain
-/// positive String condition on `sub` must have a value the subject matches. It
-/// only prunes — whatever passes is still decided by the engine. Values with
-/// policy variables are kept for the engine to resolve.
-fn sub_conditions_may_admit(statement: &Statement, subject: &str) -> bool {
-    super::sub_conditions(statement).iter().all(|c| {
+/// One `sub` condition compiled for [`Prober::admits`]'s cheap necessary check.
+enum SubCheck {
+    /// Cannot be judged cheaply (a qualifier, IfExists, a negated operator, a
+    /// policy variable): the engine decides.
+    Undecided,
+    /// Some value must equal / fold-equal / match the subject.
+    Equals(Vec<String>),
+    EqualsFolded(Vec<String>),
+    Like(Vec<Pattern>),
+}
+
+impl SubCheck {
+    fn of(c: &super::SubCondition<'_>) -> SubCheck {
         let op = c.operator;
-        if op.qualifier.is_some() || op.if_exists || op.base.is_negated() {
-            return true;
+        let values: Vec<&str> = c
+            .condition
+            .values
+            .iter()
+            .map(|v| v.value.text.as_str())
+            .collect();
+        if op.qualifier.is_some()
+            || op.if_exists
+            || op.base.is_negated()
+            || values.iter().any(|v| v.contains("${"))
+        {
+            return SubCheck::Undecided;
         }
-        let mut values = c.condition.values.iter().map(|v| v.value.text.as_str());
         match op.base {
-            BaseOperator::StringEquals => values.any(|v| v.contains("${") || v == subject),
+            BaseOperator::StringEquals => {
+                SubCheck::Equals(values.iter().map(|v| v.to_string()).collect())
+            }
             BaseOperator::StringEqualsIgnoreCase => {
-                values.any(|v| v.contains("${") || fold_case(v) == fold_case(subject))
+                SubCheck::EqualsFolded(values.iter().map(|v| fold_case(v)).collect())
             }
             BaseOperator::StringLike => {
-                values.any(|v| v.contains("${") || Pattern::glob(v).matches(subject))
+                SubCheck::Like(values.iter().map(|v| Pattern::glob(v)).collect())
             }
-            _ => true,
+            _ => SubCheck::Undecided,
         }
-    })
+    }
+
+    /// False only when the condition certainly does not admit `subject`.
+    fn may_admit(&self, subject: &str) -> bool {
+        match self {
+            SubCheck::Undecided => true,
+            SubCheck::Equals(v) => v.iter().any(|v| v == subject),
+            SubCheck::EqualsFolded(v) => {
+                let s = fold_case(subject);
+                v.contains(&s)
+            }
+            SubCheck::Like(v) => v.iter().any(|p| p.matches(subject)),
+        }
+    }
 }
 
 /// Every way of filling `glob`'s wildcards with the given texts (bounded).
@@ -140,7 +170,7 @@ fn valid_ref(r: &str) -> bool {
         && !r.ends_with('.')
         && !r.contains("//")
         && !r.contains("..")
-        && Grammar::all().accepts(&format!("project_path:g/p:ref:{r}"))
+        && super::grammar::is_git_ref(r)
 }
 
 fn push_unique(list: &mut Vec<String>, v: String) {
@@ -230,65 +260,143 @@ pub fn candidates(p: &SubPattern, owner: &Owner) -> Vec<Candidate> {
         }
     }
 
-    let mut out = Vec::new();
-    let mut attempts = 0;
+    // Every subject `p` matches starts with the pattern's literal text up to its
+    // first wildcard: subjects are built component by component in the form's
+    // order, and a partial subject that already disagrees with that prefix is
+    // abandoned with all its completions. (Sound, so the same candidates come out
+    // as from filtering the whole product, at a fraction of the work.)
+    let prefix: Option<&str> = (!p.ignore_case && !p.text.contains('$')).then(|| {
+        let end = if p.like {
+            p.text.find(['*', '?']).unwrap_or(p.text.len())
+        } else {
+            p.text.len()
+        };
+        &p.text[..end]
+    });
+    let mut generator = Generator {
+        p,
+        prefix,
+        paths: &paths,
+        ids: &ids,
+        refs: &refs,
+        out: Vec::new(),
+        attempts: 0,
+        stop: false,
+    };
     for form in &forms {
-        let projects: Vec<(Option<&String>, Option<&String>)> =
-            if form.iter().any(|n| n == "project_path") {
-                paths.iter().map(|x| (Some(x), None)).collect()
-            } else if form.iter().any(|n| n == "project_id") {
-                ids.iter().map(|x| (None, Some(x))).collect()
-            } else {
-                vec![(None, None)]
-            };
-        let types: Vec<Option<&str>> = if form.iter().any(|n| n == "ref_type") {
-            vec![Some("branch"), Some("tag")]
-        } else {
-            vec![None]
-        };
-        let ref_list: Vec<Option<&String>> = if form.iter().any(|n| n == "ref") {
-            refs.iter().map(Some).collect()
-        } else {
-            vec![None]
-        };
-        for (path, id) in &projects {
-            for t in &types {
-                for r in &ref_list {
-                    let subject = form
-                        .iter()
-                        .map(|name| {
-                            let value = match name.as_str() {
-                                "project_path" => path.cloned().unwrap_or_default(),
-                                "project_id" => id.cloned().unwrap_or_default(),
-                                "ref_type" => t.unwrap_or_default().to_string(),
-                                "ref" => r.cloned().unwrap_or_default(),
-                                other => other_value(p, other),
-                            };
-                            format!("{name}:{value}")
-                        })
-                        .collect::<Vec<_>>()
-                        .join(":");
-                    attempts += 1;
-                    if attempts > MAX_ATTEMPTS {
-                        return out;
-                    }
-                    if p.matches(&subject) && Grammar::all().accepts(&subject) {
-                        out.push(Candidate {
-                            subject,
-                            path: path.cloned(),
-                            project_id: id.cloned(),
-                            ref_type: t.map(str::to_string),
-                            git_ref: r.cloned(),
-                        });
-                        if out.len() >= MAX_CANDIDATES {
-                            return out;
-                        }
-                    }
+        let mut subject = String::with_capacity(p.text.len() + 32);
+        generator.walk(form, 0, &mut subject, &mut Choice::default());
+        if generator.stop {
+            break;
+        }
+    }
+    generator.out
+}
+
+/// The values chosen so far for the components a candidate varies.
+#[derive(Default, Clone, Copy)]
+struct Choice<'a> {
+    path: Option<&'a String>,
+    id: Option<&'a String>,
+    ref_type: Option<&'static str>,
+    git_ref: Option<&'a String>,
+}
+
+/// Builds the candidates of [`candidates`], one form at a time.
+struct Generator<'a> {
+    p: &'a SubPattern,
+    prefix: Option<&'a str>,
+    paths: &'a [String],
+    ids: &'a [String],
+    refs: &'a [String],
+    out: Vec<Candidate>,
+    /// Whole subjects built and tested (bounded by `MAX_ATTEMPTS`).
+    attempts: usize,
+    stop: bool,
+}
+
+impl<'a> Generator<'a> {
+    /// Whether `partial` can still grow into a subject the pattern matches.
+    fn viable(&self, partial: &str) -> bool {
+        self.prefix
+            .is_none_or(|pre| pre.starts_with(partial) || partial.starts_with(pre))
+    }
+
+    fn walk(&mut self, form: &[String], i: usize, subject: &mut String, choice: &mut Choice<'a>) {
+        if self.stop {
+            return;
+        }
+        let Some(name) = form.get(i) else {
+            self.attempts += 1;
+            if self.attempts > MAX_ATTEMPTS {
+                self.stop = true;
+                return;
+            }
+            if self.p.matches(subject) && Grammar::all().accepts(subject) {
+                self.out.push(Candidate {
+                    subject: subject.clone(),
+                    path: choice.path.cloned(),
+                    project_id: choice.id.cloned(),
+                    ref_type: choice.ref_type.map(str::to_string),
+                    git_ref: choice.git_ref.cloned(),
+                });
+                if self.out.len() >= MAX_CANDIDATES {
+                    self.stop = true;
                 }
+            }
+            return;
+        };
+        let has = |n: &str| form.iter().any(|x| x == n);
+        let len = subject.len();
+        let mut step = |this: &mut Self, value: &str, choice: &mut Choice<'a>| {
+            if i > 0 {
+                subject.push(':');
+            }
+            subject.push_str(name);
+            subject.push(':');
+            subject.push_str(value);
+            if this.viable(subject) {
+                this.walk(form, i + 1, subject, choice);
+            }
+            subject.truncate(len);
+        };
+        match name.as_str() {
+            "project_path" => {
+                for x in self.paths {
+                    choice.path = Some(x);
+                    step(self, x, choice);
+                }
+                choice.path = None;
+            }
+            // A form with both names varies the path only (the id stays empty).
+            "project_id" if !has("project_path") => {
+                for x in self.ids {
+                    choice.id = Some(x);
+                    step(self, x, choice);
+                }
+                choice.id = None;
+            }
+            "project_id" => step(self, "", choice),
+            "ref_type" => {
+                for t in ["branch", "tag"] {
+                    choice.ref_type = Some(t);
+                    step(self, t, choice);
+                }
+                choice.ref_type = None;
+            }
+            "ref" => {
+                for x in self.refs {
+                    choice.git_ref = Some(x);
+                    step(self, x, choice);
+                }
+                choice.git_ref = None;
+            }
+            other => {
+                let value = other_value(self.p, other);
+                step(self, &value, choice);
             }
         }
     }
-    out
 }
 
 /// A value for a component the candidate forms do not vary.
@@ -307,38 +415,52 @@ fn other_value(p: &SubPattern, name: &str) -> String {
     }
 }
 
-/// Runs probes through the engine.
-pub struct Prober<'a> {
-    policy: &'a Policy,
-    /// Refs the policy's `sub` values name literally, for "anyone" probes.
-    literal_refs: Vec<String>,
-}
-
-impl<'a> Prober<'a> {
-    pub fn new(policy: &'a Policy) -> Prober<'a> {
-        let mut literal_refs = Vec::new();
-        for s in &policy.statements {
-            for c in super::sub_conditions(s) {
-                for v in &c.condition.values {
-                    if let Some(part) = c.pattern(&v.value.text).part("ref") {
-                        if !part.value.contains('*') && !part.value.contains('?') {
-                            push_unique(&mut literal_refs, part.value.clone());
-                        }
+/// Refs the policy's `sub` values name literally.
+fn literal_refs_of(policy: &Policy) -> Vec<String> {
+    let mut literal_refs = Vec::new();
+    for s in &policy.statements {
+        for c in super::sub_conditions(s) {
+            for v in &c.condition.values {
+                if let Some(part) = c.pattern(&v.value.text).part("ref") {
+                    if !part.value.contains('*') && !part.value.contains('?') {
+                        push_unique(&mut literal_refs, part.value.clone());
                     }
                 }
             }
         }
+    }
+    literal_refs
+}
+
+/// Runs probes through the engine.
+pub struct Prober<'a> {
+    policy: &'a Policy,
+    /// Refs the policy's `sub` values name literally, for "anyone" probes
+    /// (computed on first use: most rules build a prober and never probe).
+    literal_refs: std::cell::OnceCell<Vec<String>>,
+    /// Per statement (by index), its `sub` conditions compiled for the cheap check.
+    sub_checks: std::cell::OnceCell<Vec<Vec<SubCheck>>>,
+}
+
+impl<'a> Prober<'a> {
+    pub fn new(policy: &'a Policy) -> Prober<'a> {
         Prober {
             policy,
-            literal_refs,
+            literal_refs: std::cell::OnceCell::new(),
+            sub_checks: std::cell::OnceCell::new(),
         }
+    }
+
+    fn literal_refs(&self) -> &[String] {
+        self.literal_refs
+            .get_or_init(|| literal_refs_of(self.policy))
     }
 
     /// A stranger's subject the statement admits, when one exists: the role is open
     /// to anyone.
     pub fn anyone(&self, gs: &GitLabStatement<'_>) -> Option<String> {
         let mut refs: Vec<String> = vec!["main".into(), ARBITRARY_REF.into(), "v1.0.0".into()];
-        for r in &self.literal_refs {
+        for r in self.literal_refs() {
             push_unique(&mut refs, r.clone());
         }
         for t in ["branch", "tag"] {
@@ -355,7 +477,18 @@ impl<'a> Prober<'a> {
     /// Whether the policy (every statement, Deny included) admits a pipeline with
     /// subject `subject`, with claims built to satisfy `gs`'s other conditions.
     pub fn admits(&self, gs: &GitLabStatement<'_>, subject: &str, realm: Realm) -> bool {
-        if !sub_conditions_may_admit(gs.statement, subject) {
+        // A cheap necessary condition before the engine runs: every positive
+        // `sub` condition of the statement must be able to match.
+        let checks = self.sub_checks.get_or_init(|| {
+            self.policy
+                .statements
+                .iter()
+                .map(|s| super::sub_conditions(s).iter().map(SubCheck::of).collect())
+                .collect()
+        });
+        if let Some(checks) = checks.get(gs.statement.index)
+            && !checks.iter().all(|c| c.may_admit(subject))
+        {
             return false;
         }
         self.decide(gs, subject, realm)

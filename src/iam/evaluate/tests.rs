@@ -248,3 +248,22 @@ fn invalid_effect_never_applies() {
             .contains("\"allow\"")
     );
 }
+
+#[test]
+fn a_condition_value_unknown_until_deployment_is_undecidable() {
+    let mut p = policy(&allow(
+        r#"{"StringEquals":{"gitlab.com:sub":"${var.sub}"}}"#,
+    ));
+    p.statements[0].conditions[0].values[0].value.json_type = crate::policy::JsonType::Unknown;
+    let e = evaluate(&p, &main_branch());
+    assert_eq!(e.decision, Decision::Indeterminate);
+    // The same policy with the value known is decided.
+    assert_eq!(
+        decide(
+            &allow(r#"{"StringEquals":{"gitlab.com:sub":"${var.sub}"}}"#),
+            &main_branch()
+        )
+        .decision,
+        Decision::ImplicitDeny
+    );
+}
