@@ -74,6 +74,19 @@ pub fn lint_text_with(
     opts: LintOptions<'_>,
 ) -> Result<LintedFile, String> {
     let source = SourceText::new(text);
+    if let Some(extracted) = extract_iac(path, &source) {
+        let findings = lint_extracted(path, &source, extracted, opts);
+        return Ok(LintedFile {
+            path: path.to_string(),
+            source,
+            findings,
+        });
+    }
+    if is_yaml(path) {
+        return Err(format!(
+            "{path}: neither a CloudFormation template nor a GitLab CI file, skipped"
+        ));
+    }
     let findings = match json::parse(source.text()) {
         Ok(root) => {
             if !looks_like_policy(&root.value) {
@@ -112,6 +125,49 @@ pub fn lint_text_with(
     })
 }
 
+fn is_yaml(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    lower.ends_with(".yml") || lower.ends_with(".yaml")
+}
+
+/// The CloudFormation and `.gitlab-ci.yml` front ends, when the file is one of those.
+fn extract_iac(path: &str, source: &SourceText) -> Option<Extracted> {
+    let text = source.text();
+    let name = Path::new(path)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("");
+    let json_policy =
+        !is_yaml(path) && text.contains("\"Statement\"") && !text.contains("\"Resources\"");
+    if !json_policy && crate::policy::from_cloudformation::looks_like_cloudformation(text) {
+        return Some(crate::policy::from_cloudformation::extract(path, source));
+    }
+    if name.ends_with(".gitlab-ci.yml")
+        || name.ends_with(".gitlab-ci.yaml")
+        || (is_yaml(path) && crate::gitlab::ci::looks_like_gitlab_ci(text))
+    {
+        return Some(crate::gitlab::ci::extract(path, source));
+    }
+    None
+}
+
+/// Runs the policy rules on each extracted policy, with its resource.
+fn lint_extracted(
+    path: &str,
+    source: &SourceText,
+    extracted: Extracted,
+    opts: LintOptions<'_>,
+) -> Vec<Finding> {
+    let mut findings = extracted.findings;
+    for sp in &extracted.policies {
+        let mut cx = PolicyContext::new(path, source, &sp.policy)
+            .with_scope(opts.config.and_then(|c| c.scope.as_ref()));
+        cx.resource = sp.resource.as_deref();
+        findings.extend(rules::check_policy(&cx));
+    }
+    findings
+}
+
 fn invalid_json(path: &str, source: &SourceText, span: Span, message: String) -> Finding {
     Finding::new(&rules::INVALID_POLICY_JSON, message)
         .at(Location::from_span(path, source, span, None))
@@ -132,9 +188,12 @@ fn looks_like_policy(v: &Value) -> bool {
 
 /// Whether a directory walk should read this file.
 fn is_candidate(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        e.eq_ignore_ascii_case("json")
+            || e.eq_ignore_ascii_case("yml")
+            || e.eq_ignore_ascii_case("yaml")
+            || e.eq_ignore_ascii_case("template")
+    })
 }
 
 /// Reads a file (at most [`MAX_FILE_BYTES`]); invalid UTF-8 becomes a finding.

@@ -1,0 +1,99 @@
+use super::*;
+
+fn run(text: &str) -> (Extracted, SourceText) {
+    let source = SourceText::new(text);
+    (extract(".gitlab-ci.yml", &source), source)
+}
+
+fn found(text: &str) -> Vec<String> {
+    let (x, _) = run(text);
+    let mut v: Vec<String> = x
+        .findings
+        .iter()
+        .map(|f| {
+            let l = f.location.as_ref().unwrap();
+            format!("{} {}:{}", f.rule, l.line, l.column)
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn id_tokens_per_job_and_default() {
+    let (x, _) = run(
+        "default:\n  id_tokens:\n    A:\n      aud: https://a\njob:\n  id_tokens:\n    B:\n      aud: [x, y]\n  script: [echo]\n",
+    );
+    let got: Vec<(String, String, usize)> = x
+        .id_tokens
+        .iter()
+        .map(|t| (t.job.clone(), t.name.clone(), t.aud.len()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("job".into(), "B".into(), 2),
+            ("default".into(), "A".into(), 1)
+        ]
+    );
+    assert_eq!(x.id_tokens[0].aud[1].pointer, "/job/id_tokens/B/aud/1");
+}
+
+#[test]
+fn flags_inside_continued_and_block_scripts() {
+    let text = r#"deploy:
+  id_tokens:
+    TOKEN:
+      aud: https://gitlab.com
+  script:
+    - |
+      aws sts assume-role-with-web-identity \
+        --role-session-name "x-${CI_COMMIT_REF_NAME}" \
+        --duration-seconds 60 \
+        --web-identity-token "$OTHER"
+    - echo $CI_JOB_JWT_V2
+"#;
+    assert_eq!(
+        found(text),
+        vec![
+            "duration-exceeds-max-session 9:28",
+            "legacy-ci-job-jwt 11:13",
+            "role-session-name-invalid 8:32",
+            "web-identity-token-not-an-id-token 10:31",
+        ]
+    );
+}
+
+#[test]
+fn safe_calls_say_nothing() {
+    let text = r#"default:
+  id_tokens:
+    TOKEN:
+      aud: https://gitlab.com
+deploy:
+  script:
+    - >
+      export $(printf "A=%s B=%s C=%s" $(aws sts assume-role-with-web-identity
+      --role-arn ${ROLE_ARN} --role-session-name "GitLabRunner-${CI_PROJECT_ID}-${CI_PIPELINE_ID}"
+      --web-identity-token ${TOKEN} --duration-seconds 3600
+      --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text))
+"#;
+    assert_eq!(found(text), Vec::<String>::new());
+}
+
+#[test]
+fn includes() {
+    let s = SourceText::new(
+        "include:\n  - local: /ci/a.yml\n  - 'b.yml'\n  - remote: https://x/y.yml\n  - project: g/p\n    file: c.yml\n",
+    );
+    assert_eq!(local_includes(&s), vec!["ci/a.yml", "b.yml"]);
+    let s = SourceText::new("include: ci/one.yml\n");
+    assert_eq!(local_includes(&s), vec!["ci/one.yml"]);
+}
+
+#[test]
+fn shell_words() {
+    let w = words("x --a \"b c\" $(d e) f; g", 1);
+    let raw: Vec<&str> = w.iter().map(|w| w.raw.as_str()).collect();
+    assert_eq!(raw, vec!["--a", "\"b c\"", "$(d e)", "f"]);
+}
