@@ -554,7 +554,10 @@ impl Cx<'_> {
         if (parts.vars.is_empty() && !(2..=64).contains(&literal_len)) || literal_len > 64 {
             self.report(
                 &rules::ROLE_SESSION_NAME_INVALID,
-                format!("the role session name has {literal_len} characters; STS accepts 2 to 64"),
+                format!(
+                    "the role session name has {literal_len} character{}; STS accepts 2 to 64",
+                    if literal_len == 1 { "" } else { "s" }
+                ),
                 node,
                 w.start,
                 w.raw.len(),
