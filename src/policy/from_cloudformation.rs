@@ -499,10 +499,7 @@ impl<'a> Template<'a> {
     /// what is unknown.
     fn policy(&self, doc: &Node) -> Option<Policy> {
         let mut unknowns = Vec::new();
-        let resolved = match self.build(doc, "", &mut unknowns, 0) {
-            Some(n) => n,
-            None => return None,
-        };
+        let resolved = self.build(doc, "", &mut unknowns, 0)?;
         if !unknowns.is_empty()
             && unknowns
                 .iter()
