@@ -114,3 +114,54 @@ fn the_documented_example_is_clean() {
     );
     assert_eq!(v["findings"], serde_json::json!([]));
 }
+
+/// A realistic module: `.gitlab-ci.yml` includes `.gitlab/ci/deploy.yml` (hidden,
+/// found through the include), a CloudFormation stack declares the provider and
+/// the role. The CI file's audience drifts from the provider's client ID: both
+/// sides are extracted with their places for the cross-file check.
+#[test]
+fn a_directory_walk_reads_the_ci_file_its_local_includes_and_the_templates() {
+    let v = run_json(oidc_doctor().args(["lint", "fixtures/module"]), 1);
+    let got: BTreeSet<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            format!(
+                "{} {}:{}:{}",
+                x["rule"].as_str().unwrap(),
+                x["location"]["path"].as_str().unwrap(),
+                x["location"]["line"],
+                x["location"]["column"]
+            )
+        })
+        .collect();
+    assert!(
+        got.contains("role-session-name-invalid fixtures/module/.gitlab/ci/deploy.yml:7:96"),
+        "{got:?}"
+    );
+    assert!(
+        got.contains("unsupported-condition-key fixtures/module/infra/stack.yaml:22:17"),
+        "{got:?}"
+    );
+
+    use oidc_doctor::json::SourceText;
+    let read = |p: &str| SourceText::new(std::fs::read_to_string(root().join(p)).unwrap());
+    let ci = read("fixtures/module/.gitlab/ci/deploy.yml");
+    let tokens = oidc_doctor::gitlab::ci::extract("deploy.yml", &ci).id_tokens;
+    assert_eq!(tokens.len(), 1);
+    assert_eq!(
+        (tokens[0].job.as_str(), tokens[0].name.as_str()),
+        ("deploy", "AWS_TOKEN")
+    );
+    assert_eq!(tokens[0].aud[0].value, "https://gitlab.example.com");
+    let lc = ci.line_col(tokens[0].aud[0].span.start);
+    assert_eq!((lc.line, lc.column), (5, 12));
+    let stack = read("fixtures/module/infra/stack.yaml");
+    let x = oidc_doctor::policy::from_cloudformation::extract("stack.yaml", &stack);
+    assert_eq!(x.providers.len(), 1);
+    assert_eq!(x.providers[0].client_ids[0].value, "https://gitlab.com");
+    let lc = stack.line_col(x.providers[0].client_ids[0].span.start);
+    assert_eq!((lc.line, lc.column), (7, 22));
+    assert!(x.providers[0].client_ids_complete);
+}

@@ -142,13 +142,50 @@ fn extract_iac(path: &str, source: &SourceText) -> Option<Extracted> {
     if !json_policy && crate::policy::from_cloudformation::looks_like_cloudformation(text) {
         return Some(crate::policy::from_cloudformation::extract(path, source));
     }
-    if name.ends_with(".gitlab-ci.yml")
-        || name.ends_with(".gitlab-ci.yaml")
-        || (is_yaml(path) && crate::gitlab::ci::looks_like_gitlab_ci(text))
-    {
+    if is_gitlab_ci_name(name) || (is_yaml(path) && crate::gitlab::ci::looks_like_gitlab_ci(text)) {
         return Some(crate::gitlab::ci::extract(path, source));
     }
     None
+}
+
+fn is_gitlab_ci_name(name: &str) -> bool {
+    name.ends_with(".gitlab-ci.yml") || name.ends_with(".gitlab-ci.yaml")
+}
+
+/// The files a walked `.gitlab-ci.yml` includes locally (from its directory, the
+/// project root), also when hidden (`.gitlab/ci/deploy.yml`). Glob patterns are
+/// not expanded.
+fn add_local_includes(found: &mut Vec<std::path::PathBuf>) {
+    let ci_files: Vec<std::path::PathBuf> = found
+        .iter()
+        .filter(|f| {
+            f.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(is_gitlab_ci_name)
+        })
+        .cloned()
+        .collect();
+    for ci in ci_files {
+        let Ok(meta) = std::fs::metadata(&ci) else {
+            continue;
+        };
+        if meta.len() > MAX_FILE_BYTES {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&ci) else {
+            continue;
+        };
+        let root = ci.parent().unwrap_or(Path::new("."));
+        for inc in crate::gitlab::ci::local_includes(&SourceText::new(text)) {
+            if inc.contains(['*', '?', '[']) || inc.split('/').any(|c| c == "..") {
+                continue;
+            }
+            let p = root.join(&inc);
+            if p.is_file() && !found.contains(&p) {
+                found.push(p);
+            }
+        }
+    }
 }
 
 /// Runs the policy rules on each extracted policy, with its resource.
@@ -290,7 +327,13 @@ pub fn lint_paths_with(paths: &[String], opts: LintOptions<'_>) -> Result<LintRe
             continue;
         }
         let mut found: Vec<std::path::PathBuf> = Vec::new();
-        for entry in ignore::WalkBuilder::new(path).build() {
+        let mut walker = ignore::WalkBuilder::new(path);
+        // Hidden files stay skipped, except `.gitlab-ci.yml` itself.
+        walker.hidden(false).filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            e.depth() == 0 || !name.starts_with('.') || is_gitlab_ci_name(&name)
+        });
+        for entry in walker.build() {
             let entry = entry.map_err(|e| format!("cannot walk {p}: {e}"))?;
             if entry.file_type().is_some_and(|t| t.is_file())
                 && is_candidate(entry.path())
@@ -299,7 +342,9 @@ pub fn lint_paths_with(paths: &[String], opts: LintOptions<'_>) -> Result<LintRe
                 found.push(entry.into_path());
             }
         }
+        add_local_includes(&mut found);
         found.sort();
+        found.dedup();
         for f in found {
             let display = f.to_string_lossy().into_owned();
             if let Err(note) = read(&f, &display, false, &mut report, opts) {
