@@ -166,6 +166,11 @@ pub fn extract(path: &str, source: &SourceText) -> Extracted {
         path,
         source,
         findings: Vec::new(),
+        timeouts: ci
+            .jobs
+            .iter()
+            .filter_map(|(name, _)| Some((name.to_string(), ci.timeout_of(name)?)))
+            .collect(),
     };
     // Token declarations.
     for (job, node) in ci
@@ -347,6 +352,20 @@ impl<'a> Ci<'a> {
         })
     }
 
+    /// The job's `timeout:` (its own, what it extends, or `default:`), in seconds.
+    fn timeout_of(&self, name: &str) -> Option<u64> {
+        let chain = self.chain(name).unwrap_or_default();
+        chain
+            .iter()
+            .copied()
+            .chain(self.default)
+            .find_map(|j| get(j, "timeout"))
+            .and_then(|t| match &t.value {
+                Value::String(s) | Value::Number(s) => parse_timeout(s),
+                _ => None,
+            })
+    }
+
     /// `variables:` a job sees (its own, what it extends, global), name → value.
     fn variables_of(&self, name: &str) -> HashMap<String, String> {
         let mut out = HashMap::new();
@@ -377,6 +396,8 @@ struct Cx<'a> {
     path: &'a str,
     source: &'a SourceText,
     findings: Vec<Finding>,
+    /// Each job's `timeout:` in seconds, when it sets (or inherits) one.
+    timeouts: HashMap<String, u64>,
 }
 
 /// A shell word of a command: as written, and where it starts in the value.
@@ -588,9 +609,26 @@ impl Cx<'_> {
             return;
         }
         if let Some((at, name, len)) = parts.vars.iter().find(|(_, n, _)| n == "CI_JOB_TIMEOUT") {
+            let message = match job.and_then(|j| self.timeouts.get(j)) {
+                Some(&t) if (MIN_DURATION..=DEFAULT_MAX_SESSION).contains(&t) => return,
+                Some(&t) if t < MIN_DURATION => format!(
+                    "`${name}` is this job's timeout in seconds ({t}), below the minimum DurationSeconds of {MIN_DURATION}: STS refuses the call"
+                ),
+                Some(&t) => format!(
+                    "`${name}` is this job's timeout in seconds ({t}): more than the role's MaxSessionDuration unless the role sets at least that ({DEFAULT_MAX_SESSION} by default{}); STS then refuses the call",
+                    if t > MAX_DURATION {
+                        ", and never more than 43,200"
+                    } else {
+                        ""
+                    }
+                ),
+                None => format!(
+                    "`${name}` is the job timeout in seconds: a job allowed more than an hour (the project's timeout applies when the job sets none) asks for more than the role's MaxSessionDuration ({DEFAULT_MAX_SESSION} seconds unless the role sets more), one under 15 minutes for less than the minimum of {MIN_DURATION}; STS refuses both"
+                ),
+            };
             self.report(
                 &rules::DURATION_EXCEEDS_MAX_SESSION,
-                format!("`${name}` is the job timeout in seconds: a job allowed more than an hour asks for more than the role's MaxSessionDuration ({DEFAULT_MAX_SESSION} seconds unless the role sets more), one under 15 minutes for less than the minimum of {MIN_DURATION}; STS refuses both"),
+                message,
                 node,
                 w.start + at,
                 *len,
@@ -648,6 +686,40 @@ impl Cx<'_> {
             job,
         );
     }
+}
+
+/// A GitLab `timeout:` (`3h`, `1h 30m`, `90 minutes`, `2 hours 5 min`, `3600`)
+/// in seconds; `None` when it is not one of these forms.
+fn parse_timeout(s: &str) -> Option<u64> {
+    let s = s.trim().to_ascii_lowercase();
+    if let Ok(n) = s.parse::<u64>() {
+        return Some(n);
+    }
+    let mut total: u64 = 0;
+    let mut rest = s.as_str();
+    let mut any = false;
+    while !rest.trim_start().is_empty() {
+        rest = rest.trim_start();
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        let n: u64 = rest[..digits].parse().ok()?;
+        rest = rest[digits..].trim_start();
+        let unit_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
+        let unit = &rest[..unit_len];
+        rest = &rest[unit_len..];
+        let factor = match unit {
+            "s" | "sec" | "secs" | "second" | "seconds" => 1,
+            "m" | "min" | "mins" | "minute" | "minutes" => 60,
+            "h" | "hr" | "hrs" | "hour" | "hours" => 3_600,
+            "d" | "day" | "days" => 86_400,
+            _ => return None,
+        };
+        total = total.checked_add(n.checked_mul(factor)?)?;
+        any = true;
+    }
+    any.then_some(total)
 }
 
 /// `CI_JOB_JWT`, `CI_JOB_JWT_V1`, `CI_JOB_JWT_V2` as whole identifiers.

@@ -97,3 +97,33 @@ fn shell_words() {
     let raw: Vec<&str> = w.iter().map(|w| w.raw.as_str()).collect();
     assert_eq!(raw, vec!["--a", "\"b c\"", "$(d e)", "f"]);
 }
+
+#[test]
+fn timeouts() {
+    assert_eq!(parse_timeout("3h"), Some(10_800));
+    assert_eq!(parse_timeout("1h 30m"), Some(5_400));
+    assert_eq!(parse_timeout("90 minutes"), Some(5_400));
+    assert_eq!(parse_timeout("600"), Some(600));
+    assert_eq!(parse_timeout("soon"), None);
+}
+
+#[test]
+fn the_job_timeout_decides_whether_ci_job_timeout_fits() {
+    let call = "aws sts assume-role-with-web-identity --role-session-name x1 --duration-seconds $CI_JOB_TIMEOUT --web-identity-token $T";
+    let job = |timeout: &str| {
+        format!("j:\n  {timeout}\n  id_tokens:\n    T:\n      aud: a\n  script:\n    - {call}\n")
+    };
+    assert_eq!(found(&job("timeout: 30m")), Vec::<String>::new());
+    assert_eq!(
+        found(&job("timeout: 3h")),
+        vec!["duration-exceeds-max-session 7:87"]
+    );
+    assert_eq!(
+        found(&job("timeout: 10m")),
+        vec!["duration-exceeds-max-session 7:87"]
+    );
+    assert_eq!(
+        found(&job("stage: x")),
+        vec!["duration-exceeds-max-session 7:87"]
+    );
+}
