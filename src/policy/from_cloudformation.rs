@@ -498,6 +498,23 @@ impl<'a> Template<'a> {
     /// Evaluates a policy document into the JSON IAM would receive, recording
     /// what is unknown.
     fn policy(&self, doc: &Node) -> Option<Policy> {
+        // A policy given as a JSON string (`AssumeRolePolicyDocument: '{"Version": …}'`,
+        // or built with `Fn::Sub`): parsed, every element placed at the string.
+        let embedded;
+        let doc = match self.eval(doc, 0) {
+            Eval::Known(Node {
+                value: Value::String(s),
+                span,
+            }) => match json::parse(&s) {
+                Ok(mut n) => {
+                    relocate(&mut n, span);
+                    embedded = n;
+                    &embedded
+                }
+                Err(_) => return None,
+            },
+            _ => doc,
+        };
         let mut unknowns = Vec::new();
         let resolved = self.build(doc, "", &mut unknowns, 0)?;
         if !unknowns.is_empty()
@@ -646,6 +663,25 @@ impl<'a> Template<'a> {
             client_ids_complete,
             thumbprints,
         }
+    }
+}
+
+/// Places every element of an embedded document at `span`.
+fn relocate(node: &mut Node, span: Span) {
+    node.span = span;
+    match &mut node.value {
+        Value::Object(ms) => {
+            for m in ms {
+                m.key_span = span;
+                relocate(&mut m.value, span);
+            }
+        }
+        Value::Array(items) => {
+            for i in items {
+                relocate(i, span);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -113,3 +113,25 @@ fn recognised_by_shape() {
     ));
     assert!(!looks_like_cloudformation("stages: [build]\n"));
 }
+
+#[test]
+fn a_policy_given_as_a_json_string_is_read() {
+    let text = "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: !Sub '{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"sts:AssumeRoleWithWebIdentity\", \"Principal\": {\"Federated\": \"arn:aws:iam::${AWS::AccountId}:oidc-provider/gitlab.com\"}}]}'\n";
+    let (x, source) = one(text);
+    let p = &x.policies[0].policy;
+    assert_eq!(p.statements.len(), 1);
+    let fed = p.statements[0]
+        .principal
+        .as_ref()
+        .unwrap()
+        .value
+        .values_of("Federated")
+        .next()
+        .unwrap();
+    assert_eq!(
+        fed.value,
+        "arn:aws:iam::123456789012:oidc-provider/gitlab.com"
+    );
+    let lc = source.line_col(fed.span.start);
+    assert_eq!((lc.line, lc.column), (5, 33));
+}
