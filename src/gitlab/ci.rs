@@ -7,6 +7,8 @@
 //! extending something defined elsewhere is not judged on its tokens). Script
 //! lines are split like a shell would split them (quotes, `\` line continuations,
 //! `$(…)`), by hand: `shlex` and friends lose the positions each finding needs.
+//! An `AWS_ROLE_SESSION_NAME` variable (read by the AWS CLI and SDKs with
+//! `AWS_WEB_IDENTITY_TOKEN_FILE`) is checked like `--role-session-name`.
 //! Findings point at the flag's value (or the variable inside it) in the file.
 
 use std::collections::{BTreeSet, HashMap};
@@ -234,6 +236,29 @@ pub fn extract(path: &str, source: &SourceText) -> Extracted {
     for g in globals {
         // Inherited by jobs with different tokens: not judged on the token.
         cx.scripts(g, None, None);
+    }
+    // `AWS_ROLE_SESSION_NAME`: the session name the AWS CLI and SDKs use with
+    // `AWS_WEB_IDENTITY_TOKEN_FILE`, under the same constraints.
+    let variable_blocks = ci
+        .jobs
+        .iter()
+        .map(|(n, j)| (Some(*n), get(j, "variables")))
+        .chain([
+            (None, ci.variables),
+            (None, ci.default.and_then(|d| get(d, "variables"))),
+        ]);
+    for (job, block) in variable_blocks {
+        let Some(v) = block.and_then(|b| get(b, "AWS_ROLE_SESSION_NAME")) else {
+            continue;
+        };
+        let v = get(v, "value").unwrap_or(v);
+        if let Value::String(raw) = &v.value {
+            let w = Word {
+                raw: raw.clone(),
+                start: 0,
+            };
+            cx.session_name(&w, v, job);
+        }
     }
     for (name, job) in &ci.jobs {
         let tokens = if name.starts_with('.') {

@@ -127,3 +127,9 @@ fn the_job_timeout_decides_whether_ci_job_timeout_fits() {
         vec!["duration-exceeds-max-session 7:87"]
     );
 }
+
+#[test]
+fn aws_role_session_name_variable() {
+    let text = "variables:\n  AWS_ROLE_SESSION_NAME: gitlab-$CI_COMMIT_BRANCH\njob:\n  variables:\n    AWS_ROLE_SESSION_NAME:\n      value: \"ci-${CI_JOB_ID}\"\n  script: [x]\n";
+    assert_eq!(found(text), vec!["role-session-name-invalid 2:33"]);
+}
