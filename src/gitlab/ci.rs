@@ -173,6 +173,7 @@ pub fn extract(path: &str, source: &SourceText) -> Extracted {
             .iter()
             .filter_map(|(name, _)| Some((name.to_string(), ci.timeout_of(name)?)))
             .collect(),
+        only_token: false,
     };
     // Token declarations.
     for (job, node) in ci
@@ -270,6 +271,21 @@ pub fn extract(path: &str, source: &SourceText) -> Extracted {
         for k in ["before_script", "script", "after_script"] {
             if let Some(s) = get(job, k) {
                 cx.scripts(s, Some(name), tokens.as_ref().map(|t| (t, &vars)));
+                continue;
+            }
+            // A script the job inherits (from what it extends, or from
+            // `default:`) runs with this job's tokens.
+            let Some(tokens) = &tokens else { continue };
+            let chain = ci.chain(name).unwrap_or_default();
+            let inherited = chain.iter().skip(1).find_map(|j| get(j, k)).or_else(|| {
+                (k != "script" && ci.inherits_default(&chain, k))
+                    .then(|| ci.default.and_then(|d| get(d, k)).or_else(|| get(root, k)))
+                    .flatten()
+            });
+            if let Some(s) = inherited {
+                cx.only_token = true;
+                cx.scripts(s, Some(name), Some((tokens, &vars)));
+                cx.only_token = false;
             }
         }
     }
@@ -348,7 +364,7 @@ impl<'a> Ci<'a> {
                 None => {}
             }
         }
-        if !declared && self.inherits_default(&chain) {
+        if !declared && self.inherits_default(&chain, "id_tokens") {
             match self
                 .default
                 .and_then(|d| get(d, "id_tokens"))
@@ -362,7 +378,8 @@ impl<'a> Ci<'a> {
         Some(names)
     }
 
-    fn inherits_default(&self, chain: &[&Node]) -> bool {
+    /// Whether the job takes `key` from `default:` (`inherit: default:`).
+    fn inherits_default(&self, chain: &[&Node], key: &str) -> bool {
         chain.iter().all(|job| {
             match get(job, "inherit")
                 .and_then(|i| get(i, "default"))
@@ -371,7 +388,7 @@ impl<'a> Ci<'a> {
                 Some(Value::Bool(false)) => false,
                 Some(Value::Array(items)) => items
                     .iter()
-                    .any(|i| matches!(&i.value, Value::String(s) if s == "id_tokens")),
+                    .any(|i| matches!(&i.value, Value::String(s) if s == key)),
                 _ => true,
             }
         })
@@ -423,6 +440,9 @@ struct Cx<'a> {
     findings: Vec<Finding>,
     /// Each job's `timeout:` in seconds, when it sets (or inherits) one.
     timeouts: HashMap<String, u64>,
+    /// Checking a script a job inherits: only the token it passes is judged
+    /// (the rest was reported where the script is written).
+    only_token: bool,
 }
 
 /// A shell word of a command: as written, and where it starts in the value.
@@ -552,8 +572,10 @@ impl Cx<'_> {
             for (flag, value) in all {
                 let Some(value) = value else { continue };
                 match flag {
-                    "--role-session-name" => self.session_name(value, node, job),
-                    "--duration-seconds" => self.duration(value, node, job),
+                    "--role-session-name" if !self.only_token => {
+                        self.session_name(value, node, job)
+                    }
+                    "--duration-seconds" if !self.only_token => self.duration(value, node, job),
                     "--web-identity-token" => {
                         if let Some((names, vars)) = tokens {
                             self.token(value, node, job, names, vars);

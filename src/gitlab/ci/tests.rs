@@ -133,3 +133,34 @@ fn aws_role_session_name_variable() {
     let text = "variables:\n  AWS_ROLE_SESSION_NAME: gitlab-$CI_COMMIT_BRANCH\njob:\n  variables:\n    AWS_ROLE_SESSION_NAME:\n      value: \"ci-${CI_JOB_ID}\"\n  script: [x]\n";
     assert_eq!(found(text), vec!["role-session-name-invalid 2:33"]);
 }
+
+#[test]
+fn inherited_scripts_run_with_the_job_tokens() {
+    let text = r#"default:
+  before_script:
+    - aws sts assume-role-with-web-identity --role-session-name "a-$CI_COMMIT_BRANCH" --web-identity-token $ID
+.aws:
+  script:
+    - aws sts assume-role-with-web-identity --role-session-name ok1 --web-identity-token $ID
+good:
+  extends: .aws
+  id_tokens: {ID: {aud: a}}
+bad:
+  extends: .aws
+  id_tokens: {OTHER: {aud: a}}
+isolated:
+  inherit: {default: false}
+  id_tokens: {OTHER: {aud: a}}
+  script: [echo]
+"#;
+    assert_eq!(
+        found(text),
+        vec![
+            // The branch in the default script, once, where it is written.
+            "role-session-name-invalid 3:68",
+            // `bad` inherits both scripts and has no `ID` token.
+            "web-identity-token-not-an-id-token 3:108",
+            "web-identity-token-not-an-id-token 6:90",
+        ]
+    );
+}
