@@ -207,6 +207,15 @@ fn a_broken_template_is_a_parse_error_and_the_rest_is_still_linted() {
     assert!(got.contains("wildcard-in-exact-operator 28:33"), "{got:?}");
 }
 
+#[test]
+fn a_yaml_file_that_is_not_utf8_is_a_parse_error_at_the_bad_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stack.yaml");
+    std::fs::write(&path, b"Resources:\n  R: \xff\xfe\n").unwrap();
+    let v = run_json(oidc_doctor().args(["lint", path.to_str().unwrap()]), 1);
+    assert_eq!(found(&v), BTreeSet::from(["parse-error 2:6".to_string()]));
+}
+
 fn yamlish() -> impl Strategy<Value = Vec<u8>> {
     let pieces = prop::sample::select(vec![
         "AWSTemplateFormatVersion: x\n",

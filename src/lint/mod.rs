@@ -290,8 +290,14 @@ pub fn lint_bytes_with(
             let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
             if explicit || text.contains("\"Statement\"") {
                 let source = SourceText::new(text);
-                let f = Finding::new(&rules::INVALID_POLICY_JSON, "the file is not valid UTF-8")
-                    .help("save the policy as UTF-8")
+                // A YAML file (template, CI configuration) does not parse: parse-error.
+                let (rule, help) = if is_yaml(display) {
+                    (&rules::PARSE_ERROR, "save the file as UTF-8")
+                } else {
+                    (&rules::INVALID_POLICY_JSON, "save the policy as UTF-8")
+                };
+                let f = Finding::new(rule, "the file is not valid UTF-8")
+                    .help(help)
                     .at(Location::from_span(
                         display,
                         &source,
