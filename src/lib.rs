@@ -25,3 +25,4 @@ pub mod simulate;
 pub mod subjects;
 pub mod token;
 pub mod who;
+pub mod yaml;

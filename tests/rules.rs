@@ -16,7 +16,9 @@ fn fixtures() -> Vec<PathBuf> {
         if dir.is_dir() {
             for f in std::fs::read_dir(&dir).unwrap() {
                 let f = f.unwrap().path();
-                if f.extension().is_some_and(|e| e == "json") {
+                if f.extension()
+                    .is_some_and(|e| e == "json" || e == "yml" || e == "yaml")
+                {
                     out.push(f);
                 }
             }
@@ -93,13 +95,21 @@ fn every_fixture_reports_exactly_the_expected_findings() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// Rules `lint` reports: the policy checks plus the JSON reader's own.
+/// Rules `lint` reports: the policy checks plus the readers' own.
 fn lint_rules() -> Vec<&'static str> {
     let mut names: Vec<&str> = oidc_doctor::rules::POLICY_RULES
         .iter()
         .map(|r| r.meta().name)
         .collect();
     names.push("invalid-policy-json");
+    // The CloudFormation / `.gitlab-ci.yml` front ends' own rules (YAML fixtures).
+    names.extend([
+        "parse-error",
+        "legacy-ci-job-jwt",
+        "role-session-name-invalid",
+        "duration-exceeds-max-session",
+        "web-identity-token-not-an-id-token",
+    ]);
     names
 }
 

@@ -74,6 +74,19 @@ pub fn lint_text_with(
     opts: LintOptions<'_>,
 ) -> Result<LintedFile, String> {
     let source = SourceText::new(text);
+    if let Some(extracted) = extract_iac(path, &source) {
+        let findings = lint_extracted(path, &source, extracted, opts);
+        return Ok(LintedFile {
+            path: path.to_string(),
+            source,
+            findings,
+        });
+    }
+    if is_yaml(path) {
+        return Err(format!(
+            "{path}: neither a CloudFormation template nor a GitLab CI file, skipped"
+        ));
+    }
     let findings = match json::parse(source.text()) {
         Ok(root) => {
             if !looks_like_policy(&root.value) {
@@ -112,6 +125,86 @@ pub fn lint_text_with(
     })
 }
 
+fn is_yaml(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    lower.ends_with(".yml") || lower.ends_with(".yaml")
+}
+
+/// The CloudFormation and `.gitlab-ci.yml` front ends, when the file is one of those.
+fn extract_iac(path: &str, source: &SourceText) -> Option<Extracted> {
+    let text = source.text();
+    let name = Path::new(path)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("");
+    let json_policy =
+        !is_yaml(path) && text.contains("\"Statement\"") && !text.contains("\"Resources\"");
+    if !json_policy && crate::policy::from_cloudformation::looks_like_cloudformation(text) {
+        return Some(crate::policy::from_cloudformation::extract(path, source));
+    }
+    if is_gitlab_ci_name(name) || (is_yaml(path) && crate::gitlab::ci::looks_like_gitlab_ci(text)) {
+        return Some(crate::gitlab::ci::extract(path, source));
+    }
+    None
+}
+
+fn is_gitlab_ci_name(name: &str) -> bool {
+    name.ends_with(".gitlab-ci.yml") || name.ends_with(".gitlab-ci.yaml")
+}
+
+/// The files a walked `.gitlab-ci.yml` includes locally (from its directory, the
+/// project root), also when hidden (`.gitlab/ci/deploy.yml`). Glob patterns are
+/// not expanded.
+fn add_local_includes(found: &mut Vec<std::path::PathBuf>) {
+    let ci_files: Vec<std::path::PathBuf> = found
+        .iter()
+        .filter(|f| {
+            f.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(is_gitlab_ci_name)
+        })
+        .cloned()
+        .collect();
+    for ci in ci_files {
+        let Ok(meta) = std::fs::metadata(&ci) else {
+            continue;
+        };
+        if meta.len() > MAX_FILE_BYTES {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&ci) else {
+            continue;
+        };
+        let root = ci.parent().unwrap_or(Path::new("."));
+        for inc in crate::gitlab::ci::local_includes(&SourceText::new(text)) {
+            if inc.contains(['*', '?', '[']) || inc.split('/').any(|c| c == "..") {
+                continue;
+            }
+            let p = root.join(&inc);
+            if p.is_file() && !found.contains(&p) {
+                found.push(p);
+            }
+        }
+    }
+}
+
+/// Runs the policy rules on each extracted policy, with its resource.
+fn lint_extracted(
+    path: &str,
+    source: &SourceText,
+    extracted: Extracted,
+    opts: LintOptions<'_>,
+) -> Vec<Finding> {
+    let mut findings = extracted.findings;
+    for sp in &extracted.policies {
+        let mut cx = PolicyContext::new(path, source, &sp.policy)
+            .with_scope(opts.config.and_then(|c| c.scope.as_ref()));
+        cx.resource = sp.resource.as_deref();
+        findings.extend(rules::check_policy(&cx));
+    }
+    findings
+}
+
 fn invalid_json(path: &str, source: &SourceText, span: Span, message: String) -> Finding {
     Finding::new(&rules::INVALID_POLICY_JSON, message)
         .at(Location::from_span(path, source, span, None))
@@ -132,9 +225,12 @@ fn looks_like_policy(v: &Value) -> bool {
 
 /// Whether a directory walk should read this file.
 fn is_candidate(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        e.eq_ignore_ascii_case("json")
+            || e.eq_ignore_ascii_case("yml")
+            || e.eq_ignore_ascii_case("yaml")
+            || e.eq_ignore_ascii_case("template")
+    })
 }
 
 /// Reads a file (at most [`MAX_FILE_BYTES`]); invalid UTF-8 becomes a finding.
@@ -194,8 +290,14 @@ pub fn lint_bytes_with(
             let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
             if explicit || text.contains("\"Statement\"") {
                 let source = SourceText::new(text);
-                let f = Finding::new(&rules::INVALID_POLICY_JSON, "the file is not valid UTF-8")
-                    .help("save the policy as UTF-8")
+                // A YAML file (template, CI configuration) does not parse: parse-error.
+                let (rule, help) = if is_yaml(display) {
+                    (&rules::PARSE_ERROR, "save the file as UTF-8")
+                } else {
+                    (&rules::INVALID_POLICY_JSON, "save the policy as UTF-8")
+                };
+                let f = Finding::new(rule, "the file is not valid UTF-8")
+                    .help(help)
                     .at(Location::from_span(
                         display,
                         &source,
@@ -231,7 +333,13 @@ pub fn lint_paths_with(paths: &[String], opts: LintOptions<'_>) -> Result<LintRe
             continue;
         }
         let mut found: Vec<std::path::PathBuf> = Vec::new();
-        for entry in ignore::WalkBuilder::new(path).build() {
+        let mut walker = ignore::WalkBuilder::new(path);
+        // Hidden files stay skipped, except `.gitlab-ci.yml` itself.
+        walker.hidden(false).filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            e.depth() == 0 || !name.starts_with('.') || is_gitlab_ci_name(&name)
+        });
+        for entry in walker.build() {
             let entry = entry.map_err(|e| format!("cannot walk {p}: {e}"))?;
             if entry.file_type().is_some_and(|t| t.is_file())
                 && is_candidate(entry.path())
@@ -240,7 +348,9 @@ pub fn lint_paths_with(paths: &[String], opts: LintOptions<'_>) -> Result<LintRe
                 found.push(entry.into_path());
             }
         }
+        add_local_includes(&mut found);
         found.sort();
+        found.dedup();
         for f in found {
             let display = f.to_string_lossy().into_owned();
             if let Err(note) = read(&f, &display, false, &mut report, opts) {

@@ -15,14 +15,19 @@ use crate::policy::{Located, Policy, Statement};
 
 mod claim_not_admitted;
 mod duplicate_json_key;
+// Rules of the `.gitlab-ci.yml` front end.
+mod duration_exceeds_max_session;
 mod invalid_policy_json;
 mod issuer_provider_mismatch;
+mod legacy_ci_job_jwt;
 mod null_with_if_exists;
 mod parse_error;
+mod role_session_name_invalid;
 mod sub_not_admitted;
 mod token_malformed;
 mod unknown_condition_operator;
 mod unknown_policy_element;
+mod web_identity_token_not_an_id_token;
 mod wrong_action;
 
 // Rules A: principal, structure and condition-key rules.
@@ -67,7 +72,6 @@ mod jwks_slow;
 mod jwks_timeout;
 mod jwks_unreachable;
 mod kid_not_in_jwks;
-mod legacy_ci_job_jwt;
 mod multiple_audiences;
 mod signature_invalid;
 mod thumbprint_mismatch;
@@ -168,7 +172,6 @@ pub static ALL: &[&RuleMeta] = &[
     &token_alg_unsupported::META,
     &token_expired::META,
     &token_not_yet_valid::META,
-    &legacy_ci_job_jwt::META,
     &token_missing_claim::META,
     &multiple_audiences::META,
     &kid_not_in_jwks::META,
@@ -194,6 +197,11 @@ pub static ALL: &[&RuleMeta] = &[
     &tls_expiring::META,
     &tls_hostname_mismatch::META,
     &thumbprint_mismatch::META,
+    // `.gitlab-ci.yml`.
+    &legacy_ci_job_jwt::META,
+    &role_session_name_invalid::META,
+    &duration_exceeds_max_session::META,
+    &web_identity_token_not_an_id_token::META,
 ];
 
 /// The checks `lint` runs on each policy, in a fixed order.
@@ -235,6 +243,7 @@ pub use discovery_slow::META as DISCOVERY_SLOW;
 pub use discovery_timeout::META as DISCOVERY_TIMEOUT;
 pub use discovery_unreachable::META as DISCOVERY_UNREACHABLE;
 pub use duplicate_json_key::META as DUPLICATE_JSON_KEY;
+pub use duration_exceeds_max_session::META as DURATION_EXCEEDS_MAX_SESSION;
 pub use http_redirect::META as HTTP_REDIRECT;
 pub use invalid_policy_json::META as INVALID_POLICY_JSON;
 pub use issuer_has_port::META as ISSUER_HAS_PORT;
@@ -251,6 +260,7 @@ pub use legacy_ci_job_jwt::META as LEGACY_CI_JOB_JWT;
 pub use multiple_audiences::META as MULTIPLE_AUDIENCES;
 pub use null_with_if_exists::META as NULL_WITH_IF_EXISTS;
 pub use parse_error::META as PARSE_ERROR;
+pub use role_session_name_invalid::META as ROLE_SESSION_NAME_INVALID;
 pub use signature_invalid::META as SIGNATURE_INVALID;
 pub use sub_not_admitted::META as SUB_NOT_ADMITTED;
 pub use thumbprint_mismatch::META as THUMBPRINT_MISMATCH;
@@ -269,6 +279,7 @@ pub use token_too_long::META as TOKEN_TOO_LONG;
 pub use unknown_condition_operator::META as UNKNOWN_CONDITION_OPERATOR;
 pub use unknown_policy_element::META as UNKNOWN_POLICY_ELEMENT;
 pub use waf_challenge::META as WAF_CHALLENGE;
+pub use web_identity_token_not_an_id_token::META as WEB_IDENTITY_TOKEN_NOT_AN_ID_TOKEN;
 pub use wrong_action::META as WRONG_ACTION;
 
 /// Looks a rule up by name.
@@ -439,11 +450,33 @@ pub fn check_policy(cx: &PolicyContext<'_>) -> Vec<Finding> {
     }
     if !cx.policy.unknowns.is_empty() {
         // A value only known at deploy time may be right: say nothing about it.
+        // An unknown that stands for a whole element (a `Condition` block, an
+        // operator's keys) may also hold what a finding about an enclosing element
+        // says is missing (no `sub` condition): those are dropped too.
+        let structural: Vec<&str> = cx
+            .policy
+            .unknowns
+            .iter()
+            .map(|u| u.pointer.as_str())
+            .filter(|u| {
+                !cx.policy
+                    .statements
+                    .iter()
+                    .flat_map(|s| &s.conditions)
+                    .flat_map(|c| &c.values)
+                    .any(|v| v.pointer == *u)
+            })
+            .collect();
         out.retain(|f| {
             f.location
                 .as_ref()
                 .and_then(|l| l.pointer.as_deref())
-                .is_none_or(|p| !cx.policy.is_unknown(p))
+                .is_none_or(|p| {
+                    !cx.policy.is_unknown(p)
+                        && !structural
+                            .iter()
+                            .any(|u| u.starts_with(p) && u.as_bytes().get(p.len()) == Some(&b'/'))
+                })
         });
     }
     out
