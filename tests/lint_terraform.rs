@@ -195,8 +195,9 @@ fn an_unresolvable_variable_yields_no_false_finding_and_a_real_mistake_is_still_
     }
 }
 
-/// A module of several files (variables, provider, policy document, role) where
-/// the policy's audience drifted from the provider's client IDs: both places.
+/// A module of several files (variables, provider, policy document, role,
+/// `.gitlab-ci.yml`) where the policy's and the CI job's audiences drifted from
+/// the provider's client IDs: each finding names both places.
 #[test]
 fn a_realistic_module_reports_the_audience_drift_at_both_places() {
     let v = lint("fixtures/terraform/module");
@@ -223,6 +224,26 @@ fn a_realistic_module_reports_the_audience_drift_at_both_places() {
     assert_eq!(
         f["aws_error"],
         "InvalidIdentityToken: Incorrect token audience"
+    );
+
+    // The CI job asks for an audience the provider does not accept either.
+    let f = finding(&v, "id-token-aud-mismatch");
+    assert_eq!(
+        f["location"]["path"],
+        "fixtures/terraform/module/.gitlab-ci.yml"
+    );
+    assert_eq!(
+        (
+            f["location"]["line"].as_u64(),
+            f["location"]["column"].as_u64()
+        ),
+        (Some(5), Some(12))
+    );
+    let related = &f["related"][0];
+    assert_eq!(related["path"], "fixtures/terraform/module/oidc.tf");
+    assert_eq!(
+        related["resource"],
+        "aws_iam_openid_connect_provider.gitlab"
     );
 }
 

@@ -16,8 +16,10 @@ fn fixtures() -> Vec<PathBuf> {
         if dir.is_dir() {
             for f in std::fs::read_dir(&dir).unwrap() {
                 let f = f.unwrap().path();
-                // Policy JSON, and Terraform for the rules of IaC sources.
-                if f.extension().is_some_and(|e| e == "json" || e == "tf") {
+                // Policy JSON, Terraform and YAML for the rules of IaC sources.
+                if f.extension()
+                    .is_some_and(|e| e == "json" || e == "tf" || e == "yml" || e == "yaml")
+                {
                     out.push(f);
                 }
             }
@@ -94,18 +96,21 @@ fn every_fixture_reports_exactly_the_expected_findings() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// Rules `lint` reports: the policy checks plus the JSON reader's own.
+/// Rules `lint` reports: the policy checks plus the readers' own.
 fn lint_rules() -> Vec<&'static str> {
     let mut names: Vec<&str> = oidc_doctor::rules::POLICY_RULES
         .iter()
         .map(|r| r.meta().name)
         .collect();
     names.push("invalid-policy-json");
-    // The Terraform front end's own rules and the cross-file checks (a fixture may
-    // hold a provider and a policy in one file). `id-token-aud-mismatch` needs a
-    // `.gitlab-ci.yml` front end: its fixtures come with that front end.
+    // The IaC front ends' own rules and the cross-file checks (fixtures in
+    // Terraform, YAML or JSON).
     names.extend([
         "parse-error",
+        "legacy-ci-job-jwt",
+        "role-session-name-invalid",
+        "duration-exceeds-max-session",
+        "web-identity-token-not-an-id-token",
         "terraform-wrong-type",
         "aud-mismatch",
         "provider-url-invalid",

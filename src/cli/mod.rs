@@ -1,7 +1,10 @@
 //! The command line: argument definitions (clap) and one function per command.
 
+mod decode;
 mod input;
 mod lint;
+mod net;
+mod probe;
 mod rules;
 mod simulate;
 mod who;
@@ -96,6 +99,12 @@ pub enum Command {
     /// Who can assume the role: the projects, ref types and refs a trust policy admits.
     #[command(after_help = WHO_EXAMPLES)]
     Who(who::WhoArgs),
+    /// Decode a GitLab ID token (signature redacted), judge it as STS would, and with --verify check its signature.
+    #[command(after_help = DECODE_EXAMPLES)]
+    Decode(decode::DecodeArgs),
+    /// Fetch the issuer's discovery document and JWKS as STS does: timings per phase, TLS chain, thumbprint.
+    #[command(after_help = PROBE_EXAMPLES)]
+    Probe(probe::ProbeArgs),
 }
 
 const LINT_EXAMPLES: &str = "\
@@ -141,6 +150,34 @@ Examples:
 
 Exit status: 0 allowed, 1 denied or indeterminate, 2 usage error.";
 
+const DECODE_EXAMPLES: &str = "\
+Examples:
+  # The job's token, from the environment ($GITLAB_OIDC_TOKEN):
+  oidc-doctor decode
+
+  # From a pipe, judged at a given time (expiry is relative to --now):
+  printf '%s' \"$ID_TOKEN\" | oidc-doctor decode - --now 2026-01-01T00:10:00Z
+
+  # Verify the signature with the issuer's published keys, or with a saved JWKS:
+  oidc-doctor decode --token-file token.jwt --verify
+  oidc-doctor decode --token-file token.jwt --jwks-file keys.json --format json
+
+Exit status: 0 nothing at or above --fail-on (default: error), 1 findings, 2 usage error.";
+
+const PROBE_EXAMPLES: &str = "\
+Examples:
+  # Discovery and JWKS as STS fetches them, with timings and the TLS chain:
+  oidc-doctor probe https://gitlab.example.com
+
+  # Compare with the thumbprints configured on the IAM provider:
+  oidc-doctor probe https://gitlab.example.com --thumbprint 9e99a48a9960b14926bb7f3b02e22da2b0ab7280
+
+  # A server on another address, with a private CA counted as trusted:
+  oidc-doctor probe https://gitlab.example.test --connect-to gitlab.example.test:443:127.0.0.1:8443 \\
+      --ca-file ca.pem --format json
+
+Exit status: 0 nothing at or above --fail-on (default: error), 1 findings, 2 usage error.";
+
 const RULES_EXAMPLES: &str = "\
 Examples:
   # Every rule: name, category, default severity, summary:
@@ -178,6 +215,8 @@ pub fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(args, &cli),
         Command::Rules(args) => rules::run(args, &cli),
         Command::Who(args) => who::run(args, &cli),
+        Command::Decode(args) => decode::run(args, &cli),
+        Command::Probe(args) => probe::run(args, &cli),
     };
     match result {
         Ok(code) => code,

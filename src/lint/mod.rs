@@ -9,8 +9,8 @@
 //! | `*.json` with `format_version` and `planned_values`/`resource_changes` | `terraform show -json` | [`crate::policy::from_terraform::plan`] |
 //! | `*.tf` | Terraform | [`crate::policy::from_terraform`] |
 //! | `*.tf.json` | Terraform JSON syntax | (not read yet: a note) |
-//! | `*.json`/`*.yaml`/`*.yml`/`*.template` with `AWSTemplateFormatVersion` or `Resources` | CloudFormation | [`cloudformation`] |
-//! | `.gitlab-ci.yml` and the files it `include:`s locally | GitLab CI | [`gitlab_ci`] |
+//! | `*.json`/`*.yaml`/`*.yml`/`*.template` with `AWSTemplateFormatVersion` or `Resources` | CloudFormation | [`crate::policy::from_cloudformation`] |
+//! | `.gitlab-ci.yml`, the files it `include:`s locally, other YAML shaped like CI configuration | GitLab CI | [`crate::gitlab::ci`] |
 //!
 //! The policy rules run on every policy found, with the IaC resource that holds
 //! it; after the walk, [`cross`] compares what different files declare (provider
@@ -177,13 +177,9 @@ pub fn kind_by_name(path: &Path) -> NameKind {
     }
 }
 
-/// Whether a YAML (or `.template`) text is a CloudFormation template: it has
-/// `AWSTemplateFormatVersion`, or a top-level `Resources:` mapping.
+/// Whether a YAML (or `.template`) text is a CloudFormation template.
 pub fn looks_like_cloudformation_text(text: &str) -> bool {
-    text.contains("AWSTemplateFormatVersion")
-        || text
-            .lines()
-            .any(|l| l.starts_with("Resources:") || l.starts_with("\"Resources\""))
+    crate::policy::from_cloudformation::looks_like_cloudformation(text)
 }
 
 /// Whether a parsed JSON document is `terraform show -json` output.
@@ -208,78 +204,14 @@ fn looks_like_cfn_json(v: &Value) -> bool {
     })
 }
 
-// ---- The front ends that live on other branches -------------------------------
-//
-// MERGE: replace the bodies of these two functions with calls to the real front
-// ends (`crate::policy::from_cloudformation::extract(path, source)` and
-// `crate::gitlab::ci::extract(path, source)`); their signatures already match.
-
 /// CloudFormation templates (JSON or YAML).
-fn cloudformation(path: &str, _source: &SourceText) -> Result<Extracted, String> {
-    Err(format!(
-        "{path}: CloudFormation template: not supported yet, skipped"
-    ))
+fn cloudformation(path: &str, source: &SourceText) -> Result<Extracted, String> {
+    Ok(crate::policy::from_cloudformation::extract(path, source))
 }
 
 /// `.gitlab-ci.yml` and the files it includes.
-fn gitlab_ci(path: &str, _source: &SourceText) -> Result<Extracted, String> {
-    Err(format!(
-        "{path}: GitLab CI configuration: not supported yet, skipped"
-    ))
-}
-
-/// Local files a `.gitlab-ci.yml` includes (`include: 'ci/x.yml'`,
-/// `include: [{local: ci/x.yml}]`), relative to the project root. A line-based
-/// reading of the `include:` section: enough to find the files to lint, which the
-/// CI front end then parses properly. Remote, project and template includes, and
-/// paths with wildcards, are left out.
-pub fn gitlab_ci_local_includes(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut in_include = false;
-    for line in text.lines().take(10_000) {
-        let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
-        let top_level = !line.starts_with([' ', '\t', '-']);
-        if top_level {
-            in_include = false;
-            if let Some(rest) = trimmed.strip_prefix("include:") {
-                in_include = true;
-                let rest = rest.trim();
-                if !rest.is_empty() {
-                    // `include: 'ci/x.yml'` or `include: [a.yml, b.yml]`.
-                    for item in rest.trim_matches(['[', ']']).split(',') {
-                        push_include(&mut out, item);
-                    }
-                }
-            }
-            continue;
-        }
-        if !in_include {
-            continue;
-        }
-        let item = trimmed.trim_start_matches('-').trim();
-        if let Some(v) = item.strip_prefix("local:") {
-            push_include(&mut out, v);
-        } else if !item.contains(':') || item.starts_with(['"', '\'']) {
-            push_include(&mut out, item);
-        }
-    }
-    out
-}
-
-fn push_include(out: &mut Vec<String>, raw: &str) {
-    let v = raw.trim().trim_matches(['"', '\'']).trim();
-    if v.is_empty()
-        || v.contains("://")
-        || v.contains('*')
-        || v.contains('$')
-        || !(v.ends_with(".yml") || v.ends_with(".yaml"))
-    {
-        return;
-    }
-    out.push(v.trim_start_matches('/').to_string());
+fn gitlab_ci(path: &str, source: &SourceText) -> Result<Extracted, String> {
+    Ok(crate::gitlab::ci::extract(path, source))
 }
 
 /// Lints one text. `explicit`: the user named this file, so a file that is not a
@@ -340,6 +272,8 @@ fn lint_source(
         NameKind::Yaml => {
             if looks_like_cloudformation_text(source.text()) {
                 (SourceKind::CloudFormation, cloudformation(path, &source)?)
+            } else if crate::gitlab::ci::looks_like_gitlab_ci(source.text()) {
+                (SourceKind::GitLabCi, gitlab_ci(path, &source)?)
             } else {
                 return Err(format!(
                     "{path}: not a CloudFormation template nor a GitLab CI file, skipped"
@@ -657,8 +591,20 @@ pub fn read_paths_with(paths: &[String], opts: LintOptions<'_>) -> Result<LintRe
             }
         }
         found.sort();
+        let before = ci_files.len();
         for f in &found {
             note_ci_includes(f, &mut ci_files);
+        }
+        // Included files are read even when the walk skipped them (hidden
+        // `.gitlab/ci/…`, another extension).
+        if ci_files.len() > before {
+            let known: BTreeSet<PathBuf> = found.iter().map(|f| normalize(f)).collect();
+            for inc in &ci_files {
+                if inc.is_file() && !known.contains(inc) && inc.starts_with(normalize(path)) {
+                    found.push(inc.clone());
+                }
+            }
+            found.sort();
         }
         for f in found {
             let display = f.to_string_lossy().into_owned();
@@ -684,7 +630,8 @@ pub fn read_paths_with(paths: &[String], opts: LintOptions<'_>) -> Result<LintRe
 }
 
 /// When `path` is a `.gitlab-ci.yml`, records the local files it includes
-/// (relative to its directory, the project root).
+/// (relative to its directory, the project root; glob patterns and `..` are
+/// not followed).
 fn note_ci_includes(path: &Path, out: &mut BTreeSet<PathBuf>) {
     if kind_by_name(path) != NameKind::GitLabCi {
         return;
@@ -699,8 +646,11 @@ fn note_ci_includes(path: &Path, out: &mut BTreeSet<PathBuf>) {
         return;
     };
     let root = path.parent().unwrap_or(Path::new("."));
-    for inc in gitlab_ci_local_includes(&text) {
-        out.insert(normalize(&root.join(inc)));
+    for inc in crate::gitlab::ci::local_includes(&SourceText::new(text)) {
+        if inc.contains(['*', '?', '[']) || inc.split('/').any(|c| c == "..") {
+            continue;
+        }
+        out.insert(normalize(&root.join(inc.trim_start_matches('/'))));
     }
 }
 
@@ -730,19 +680,6 @@ mod tests {
         assert_eq!(kind_by_name(Path::new("stack.yaml")), NameKind::Yaml);
         assert_eq!(kind_by_name(Path::new("stack.template")), NameKind::Yaml);
         assert_eq!(kind_by_name(Path::new("README.md")), NameKind::Other);
-    }
-
-    #[test]
-    fn local_includes_are_found() {
-        let ci = "include:\n  - local: '/ci/deploy.yml'\n  - 'ci/test.yml'\n  - remote: 'https://x/y.yml'\n  - project: g/p\n    file: a.yml\nstages: [a]\n";
-        assert_eq!(
-            gitlab_ci_local_includes(ci),
-            vec!["ci/deploy.yml".to_string(), "ci/test.yml".to_string()]
-        );
-        assert_eq!(
-            gitlab_ci_local_includes("include: ci/one.yml\n"),
-            vec!["ci/one.yml".to_string()]
-        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! types, duplicate keys) are kept in [`Policy::problems`] for the rules to report;
 //! reading never stops at the first one.
 
+pub mod from_cloudformation;
 pub mod from_json;
 pub mod from_terraform;
 

@@ -17,16 +17,21 @@ mod aud_mismatch;
 mod claim_not_admitted;
 mod duplicate_json_key;
 mod id_token_aud_mismatch;
+// Rules of the `.gitlab-ci.yml` front end.
+mod duration_exceeds_max_session;
 mod invalid_policy_json;
 mod issuer_provider_mismatch;
+mod legacy_ci_job_jwt;
 mod null_with_if_exists;
 mod parse_error;
 mod provider_url_invalid;
+mod role_session_name_invalid;
 mod sub_not_admitted;
 mod terraform_wrong_type;
 mod token_malformed;
 mod unknown_condition_operator;
 mod unknown_policy_element;
+mod web_identity_token_not_an_id_token;
 mod wrong_action;
 
 // Rules A: principal, structure and condition-key rules.
@@ -56,12 +61,48 @@ mod sub_never_matches;
 mod sub_wildcard_crosses_namespace;
 mod sub_wildcard_too_broad;
 mod unprotected_refs_admitted;
+// Token, issuer and TLS rules (decode, probe): reported by src/token and src/issuer.
+mod discovery_invalid;
+mod discovery_slow;
+mod discovery_timeout;
+mod discovery_unreachable;
+mod http_redirect;
+mod issuer_has_port;
+mod issuer_not_https;
+mod issuer_private_address;
+mod jwks_invalid;
+mod jwks_not_cacheable;
+mod jwks_slow;
+mod jwks_timeout;
+mod jwks_unreachable;
+mod kid_not_in_jwks;
+mod multiple_audiences;
+mod signature_invalid;
+mod thumbprint_mismatch;
+mod tls_chain_incomplete;
+mod tls_chain_order;
+mod tls_expired;
+mod tls_expiring;
+mod tls_hostname_mismatch;
+mod tls_not_publicly_trusted;
+mod token_alg_unsupported;
+mod token_expired;
+mod token_missing_claim;
+mod token_not_yet_valid;
+mod token_too_long;
+mod waf_challenge;
 
 /// The exact error STS returns when the trust policy does not admit the request.
 pub const ACCESS_DENIED: &str =
     "AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity";
 /// The exact error STS returns for a token that is not a JWT.
 pub const NOT_A_JWT: &str = "InvalidIdentityToken: The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)";
+/// What STS answers when it cannot get the issuer's keys (discovery, JWKS, reachability, WAF, time).
+pub const KEY_RETRIEVAL: &str = "InvalidIdentityToken: Couldn't retrieve verification key from your identity provider, please reference AssumeRoleWithWebIdentity documentation for requirements";
+/// What STS answers for an expired token (the times vary).
+pub const EXPIRED_TOKEN: &str = "ExpiredTokenException: Token expired: current date/time … must be before the expiration date/time …";
+/// What STS answers when AWS relies on the thumbprint and none matches.
+pub const THUMBPRINT_ERROR: &str = "InvalidIdentityToken: OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint";
 /// What IAM answers when a role is created or updated with an invalid trust policy.
 /// Only the error code: the message text varies and is not confirmed for every case.
 pub const MALFORMED_POLICY: &str = "MalformedPolicyDocument";
@@ -135,6 +176,41 @@ pub static ALL: &[&RuleMeta] = &[
     &aud_mismatch::META,
     &id_token_aud_mismatch::META,
     &provider_url_invalid::META,
+    // Token, issuer and TLS rules.
+    &token_too_long::META,
+    &token_alg_unsupported::META,
+    &token_expired::META,
+    &token_not_yet_valid::META,
+    &token_missing_claim::META,
+    &multiple_audiences::META,
+    &kid_not_in_jwks::META,
+    &signature_invalid::META,
+    &discovery_unreachable::META,
+    &discovery_timeout::META,
+    &discovery_slow::META,
+    &discovery_invalid::META,
+    &jwks_unreachable::META,
+    &jwks_timeout::META,
+    &jwks_slow::META,
+    &jwks_invalid::META,
+    &jwks_not_cacheable::META,
+    &issuer_not_https::META,
+    &issuer_has_port::META,
+    &issuer_private_address::META,
+    &http_redirect::META,
+    &waf_challenge::META,
+    &tls_not_publicly_trusted::META,
+    &tls_chain_order::META,
+    &tls_chain_incomplete::META,
+    &tls_expired::META,
+    &tls_expiring::META,
+    &tls_hostname_mismatch::META,
+    &thumbprint_mismatch::META,
+    // `.gitlab-ci.yml`.
+    &legacy_ci_job_jwt::META,
+    &role_session_name_invalid::META,
+    &duration_exceeds_max_session::META,
+    &web_identity_token_not_an_id_token::META,
 ];
 
 /// The checks `lint` runs on each policy, in a fixed order.
@@ -173,18 +249,51 @@ pub static POLICY_RULES: &[&dyn Rule] = &[
 pub use aud_mismatch::META as AUD_MISMATCH;
 pub use claim_not_admitted::META as CLAIM_NOT_ADMITTED;
 pub use condition_key_provider_mismatch::META as CONDITION_KEY_PROVIDER_MISMATCH;
+pub use discovery_invalid::META as DISCOVERY_INVALID;
+pub use discovery_slow::META as DISCOVERY_SLOW;
+pub use discovery_timeout::META as DISCOVERY_TIMEOUT;
+pub use discovery_unreachable::META as DISCOVERY_UNREACHABLE;
 pub use duplicate_json_key::META as DUPLICATE_JSON_KEY;
+pub use duration_exceeds_max_session::META as DURATION_EXCEEDS_MAX_SESSION;
+pub use http_redirect::META as HTTP_REDIRECT;
 pub use id_token_aud_mismatch::META as ID_TOKEN_AUD_MISMATCH;
 pub use invalid_policy_json::META as INVALID_POLICY_JSON;
+pub use issuer_has_port::META as ISSUER_HAS_PORT;
+pub use issuer_not_https::META as ISSUER_NOT_HTTPS;
+pub use issuer_private_address::META as ISSUER_PRIVATE_ADDRESS;
 pub use issuer_provider_mismatch::META as ISSUER_PROVIDER_MISMATCH;
+pub use jwks_invalid::META as JWKS_INVALID;
+pub use jwks_not_cacheable::META as JWKS_NOT_CACHEABLE;
+pub use jwks_slow::META as JWKS_SLOW;
+pub use jwks_timeout::META as JWKS_TIMEOUT;
+pub use jwks_unreachable::META as JWKS_UNREACHABLE;
+pub use kid_not_in_jwks::META as KID_NOT_IN_JWKS;
+pub use legacy_ci_job_jwt::META as LEGACY_CI_JOB_JWT;
+pub use multiple_audiences::META as MULTIPLE_AUDIENCES;
 pub use null_with_if_exists::META as NULL_WITH_IF_EXISTS;
 pub use parse_error::META as PARSE_ERROR;
 pub use provider_url_invalid::META as PROVIDER_URL_INVALID;
+pub use role_session_name_invalid::META as ROLE_SESSION_NAME_INVALID;
+pub use signature_invalid::META as SIGNATURE_INVALID;
 pub use sub_not_admitted::META as SUB_NOT_ADMITTED;
 pub use terraform_wrong_type::META as TERRAFORM_WRONG_TYPE;
+pub use thumbprint_mismatch::META as THUMBPRINT_MISMATCH;
+pub use tls_chain_incomplete::META as TLS_CHAIN_INCOMPLETE;
+pub use tls_chain_order::META as TLS_CHAIN_ORDER;
+pub use tls_expired::META as TLS_EXPIRED;
+pub use tls_expiring::META as TLS_EXPIRING;
+pub use tls_hostname_mismatch::META as TLS_HOSTNAME_MISMATCH;
+pub use tls_not_publicly_trusted::META as TLS_NOT_PUBLICLY_TRUSTED;
+pub use token_alg_unsupported::META as TOKEN_ALG_UNSUPPORTED;
+pub use token_expired::META as TOKEN_EXPIRED;
 pub use token_malformed::META as TOKEN_MALFORMED;
+pub use token_missing_claim::META as TOKEN_MISSING_CLAIM;
+pub use token_not_yet_valid::META as TOKEN_NOT_YET_VALID;
+pub use token_too_long::META as TOKEN_TOO_LONG;
 pub use unknown_condition_operator::META as UNKNOWN_CONDITION_OPERATOR;
 pub use unknown_policy_element::META as UNKNOWN_POLICY_ELEMENT;
+pub use waf_challenge::META as WAF_CHALLENGE;
+pub use web_identity_token_not_an_id_token::META as WEB_IDENTITY_TOKEN_NOT_AN_ID_TOKEN;
 pub use wrong_action::META as WRONG_ACTION;
 
 /// Looks a rule up by name.
@@ -358,6 +467,24 @@ pub fn check_policy(cx: &PolicyContext<'_>) -> Vec<Finding> {
         // about an element holding it (a statement whose `sub` value is unknown may
         // well restrict `sub`), except for the rules that judge only the names at
         // their location (an operator, a condition key), never the values below.
+        // A value only known at deploy time may be right: say nothing about it.
+        // An unknown that stands for a whole element (a `Condition` block, an
+        // operator's keys) may also hold what a finding about an enclosing element
+        // says is missing (no `sub` condition): those are dropped too.
+        let structural: Vec<&str> = cx
+            .policy
+            .unknowns
+            .iter()
+            .map(|u| u.pointer.as_str())
+            .filter(|u| {
+                !cx.policy
+                    .statements
+                    .iter()
+                    .flat_map(|s| &s.conditions)
+                    .flat_map(|c| &c.values)
+                    .any(|v| v.pointer == *u)
+            })
+            .collect();
         out.retain(|f| {
             f.location
                 .as_ref()
@@ -365,6 +492,9 @@ pub fn check_policy(cx: &PolicyContext<'_>) -> Vec<Finding> {
                 .is_none_or(|p| {
                     !cx.policy.is_unknown(p)
                         && (NAME_ONLY_RULES.contains(&f.rule) || !cx.policy.holds_unknown(p))
+                        && !structural
+                            .iter()
+                            .any(|u| u.starts_with(p) && u.as_bytes().get(p.len()) == Some(&b'/'))
                 })
         });
     }

@@ -1,4 +1,9 @@
-//! JWT decoding (without verification; `decode --verify` adds that later).
+//! JWT decoding without verification ([`decode_unverified`]), the token rules
+//! ([`analyze`]) and signature verification against a JWKS ([`verify`]). Pure: no
+//! I/O, no clock (callers pass "now").
+
+pub mod analyze;
+pub mod verify;
 
 use base64::Engine as _;
 use serde_json::{Map, Value};
@@ -19,6 +24,8 @@ pub struct DecodedToken {
 /// Why a token is not a JWT, naming the part.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenError {
+    /// The part at fault: `token` (the whole), `header`, `claims` or `signature`.
+    pub part: &'static str,
     pub message: String,
 }
 
@@ -29,7 +36,12 @@ impl std::fmt::Display for TokenError {
 }
 
 fn err(message: impl Into<String>) -> TokenError {
+    err_in("token", message)
+}
+
+fn err_in(part: &'static str, message: impl Into<String>) -> TokenError {
     TokenError {
+        part,
         message: message.into(),
     }
 }
@@ -64,7 +76,8 @@ pub fn decode_unverified(token: &str) -> Result<DecodedToken, TokenError> {
     let claims = decode_part(parts[1], "claims")?;
     let signature = parts[2];
     if signature.is_empty() {
-        return Err(err(
+        return Err(err_in(
+            "signature",
             "the signature part is empty (an unsigned `alg: none` token?)",
         ));
     }
@@ -72,7 +85,7 @@ pub fn decode_unverified(token: &str) -> Result<DecodedToken, TokenError> {
         .decode(signature.trim_end_matches('='))
         .is_err()
     {
-        return Err(err("the signature part is not base64url"));
+        return Err(err_in("signature", "the signature part is not base64url"));
     }
     Ok(DecodedToken {
         header,
@@ -81,22 +94,25 @@ pub fn decode_unverified(token: &str) -> Result<DecodedToken, TokenError> {
     })
 }
 
-fn decode_part(part: &str, name: &str) -> Result<Map<String, Value>, TokenError> {
+fn decode_part(part: &str, name: &'static str) -> Result<Map<String, Value>, TokenError> {
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(part.trim_end_matches('='))
-        .map_err(|e| err(format!("the {name} part is not base64url: {e}")))?;
+        .map_err(|e| err_in(name, format!("the {name} part is not base64url: {e}")))?;
     let value: Value = serde_json::from_slice(&bytes)
-        .map_err(|e| err(format!("the {name} part is not JSON: {e}")))?;
+        .map_err(|e| err_in(name, format!("the {name} part is not JSON: {e}")))?;
     match value {
         Value::Object(map) => Ok(map),
-        other => Err(err(format!(
-            "the {name} part is JSON but not an object (found {})",
-            json_kind(&other)
-        ))),
+        other => Err(err_in(
+            name,
+            format!(
+                "the {name} part is JSON but not an object (found {})",
+                json_kind(&other)
+            ),
+        )),
     }
 }
 
-fn json_kind(v: &Value) -> &'static str {
+pub(crate) fn json_kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
