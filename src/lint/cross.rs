@@ -399,7 +399,8 @@ fn id_token_aud(
         .filter(|(_, p)| p.client_ids_complete && !p.client_ids.is_empty())
         .collect();
     for aud in &t.aud {
-        let Some(primary) = cx.location(file, aud.span, None, None) else {
+        // CI findings name the job, as the CI front end's own do.
+        let Some(primary) = cx.location(file, aud.span, None, Some(&t.job)) else {
             continue;
         };
         if !known.is_empty() {

@@ -687,7 +687,9 @@ mod tests {
         assert!(looks_like_cloudformation_text(
             "AWSTemplateFormatVersion: '2010-09-09'\n"
         ));
-        assert!(looks_like_cloudformation_text("Resources:\n  Role:\n"));
+        assert!(looks_like_cloudformation_text(
+            "Resources:\n  Role:\n    Type: AWS::IAM::Role\n"
+        ));
         assert!(!looks_like_cloudformation_text("stages: [a]\n"));
     }
 }

@@ -171,7 +171,13 @@ fn sibling_bodies(path: &str) -> Vec<Body> {
 }
 
 fn parse_failure(path: &str, source: &SourceText, offset: usize, message: String) -> Extracted {
-    let end = source.text()[offset..]
+    // The parser's offset may fall inside a multi-byte character.
+    let text = source.text();
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let end = text[offset..]
         .chars()
         .next()
         .map_or(offset, |c| offset + c.len_utf8());

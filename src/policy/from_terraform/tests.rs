@@ -215,3 +215,9 @@ fn escaped_nesting_inside_a_heredoc_string_is_bounded() {
     assert_eq!(out.policies.len(), 1);
     assert!(!out.policies[0].policy.unknowns.is_empty());
 }
+
+#[test]
+fn a_parse_error_inside_a_multibyte_character_is_reported() {
+    let out = ex("resource \"aws_iam_role\" \"r\" {\n  assume_role_policy = jsonencode( \u{e9}");
+    assert_eq!(out.findings[0].rule, "parse-error");
+}
