@@ -8,7 +8,9 @@
 //! [`config`] (`.oidc-doctor.toml`), [`fingerprint`] and [`baseline`] (stable
 //! finding identities and accepted findings).
 
+pub mod aws;
 pub mod baseline;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod finding;

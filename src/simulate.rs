@@ -19,6 +19,14 @@ pub struct PolicySource {
     pub path: String,
     pub text: String,
     pub utf8_error: Option<usize>,
+    /// A policy already read by an IaC front end (Terraform, CloudFormation), with
+    /// spans into `text`; `None` for policy JSON, which `simulate` parses itself.
+    pub parsed: Option<Policy>,
+    /// The IaC resource holding the policy (Terraform address, logical ID).
+    pub resource: Option<String>,
+    /// Why an IaC front end could not read the file (a `parse-error` finding);
+    /// the policy is then unknown.
+    pub front_end_error: Option<Finding>,
 }
 
 /// Where the claims came from.
@@ -128,13 +136,23 @@ pub struct SimulateReport {
 pub fn simulate(input: SimulateInput) -> SimulateReport {
     let source = SourceText::new(input.policy.text.clone());
     let path = input.policy.path.clone();
-    let at = |span: Span, pointer: Option<&str>| Location::from_span(&path, &source, span, pointer);
+    let resource = input.policy.resource.clone();
+    let at = |span: Span, pointer: Option<&str>| {
+        let mut l = Location::from_span(&path, &source, span, pointer);
+        l.resource = resource.clone();
+        l
+    };
     let mut findings = Vec::new();
     let mut notes = Vec::new();
     let mut checks = Vec::new();
 
     // 1. The policy.
-    let policy = if let Some(offset) = input.policy.utf8_error {
+    let policy = if let Some(parsed) = input.policy.parsed.clone() {
+        Some(parsed)
+    } else if let Some(f) = input.policy.front_end_error.clone() {
+        findings.push(f);
+        None
+    } else if let Some(offset) = input.policy.utf8_error {
         findings.push(
             Finding::new(&rules::INVALID_POLICY_JSON, "the file is not valid UTF-8")
                 .help("save the policy as UTF-8")

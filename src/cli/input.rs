@@ -54,6 +54,9 @@ pub fn read_policy(path: &str) -> Result<PolicySource, CliError> {
             path: display,
             text,
             utf8_error: None,
+            parsed: None,
+            resource: None,
+            front_end_error: None,
         },
         Err(e) => {
             let offset = e.utf8_error().valid_up_to();
@@ -61,6 +64,9 @@ pub fn read_policy(path: &str) -> Result<PolicySource, CliError> {
                 path: display,
                 text: String::from_utf8_lossy(e.as_bytes()).into_owned(),
                 utf8_error: Some(offset),
+                parsed: None,
+                resource: None,
+                front_end_error: None,
             }
         }
     })

@@ -1,5 +1,7 @@
 //! The command line: argument definitions (clap) and one function per command.
 
+mod aws;
+mod check;
 mod decode;
 mod input;
 mod lint;
@@ -90,6 +92,9 @@ pub enum Command {
     /// Lint trust policies in files and directories (pre-merge CI).
     #[command(after_help = LINT_EXAMPLES)]
     Lint(lint::LintArgs),
+    /// The whole diagnosis of a failing AssumeRoleWithWebIdentity: token, issuer, IAM provider, trust policy, call parameters; a verdict and the exact AWS error.
+    #[command(after_help = CHECK_EXAMPLES)]
+    Check(Box<check::CheckArgs>),
     /// Evaluate a trust policy against token claims: decision, per-condition trace, predicted AWS error.
     #[command(after_help = SIMULATE_EXAMPLES)]
     Simulate(simulate::SimulateArgs),
@@ -132,6 +137,26 @@ Examples:
 
 Exit status: 0 nothing at or above --fail-on (default: error), 1 findings, 2 usage error
 or invalid configuration.";
+
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  # In the failing job (the token from id_tokens, the role from AWS_ROLE_ARN):
+  oidc-doctor check --token \"$GITLAB_OIDC_TOKEN\" --role-arn arn:aws:iam::123456789012:role/deploy
+
+  # The same, with the call's parameters, and the real call lined up with the diagnosis:
+  oidc-doctor check --token-file token.jwt --role-arn arn:aws:iam::123456789012:role/deploy \\
+      --role-session-name \"gitlab-$CI_JOB_ID\" --duration-seconds 3600 --assume
+
+  # Without AWS access: the policy from a file, the provider's facts on the command line:
+  oidc-doctor check --token-file token.jwt --policy infra/trust.json \\
+      --provider-client-id https://gitlab.com --thumbprint 9e99a48a9960b14926bb7f3b02e22da2b0ab7280
+
+  # No token at hand, nothing contacted:
+  oidc-doctor check --policy main.tf --role deploy --offline \\
+      --claim sub=project_path:mygroup/app:ref_type:branch:ref:main --claim aud=https://gitlab.com
+
+Exit status: 0 the verdict is allowed, 1 denied or indeterminate (or --fail-on findings), 2 usage
+error or unreadable input.";
 
 const SIMULATE_EXAMPLES: &str = "\
 Examples:
@@ -212,6 +237,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Lint(args) => lint::run(args, &cli),
+        Command::Check(args) => check::run(args, &cli),
         Command::Simulate(args) => simulate::run(args, &cli),
         Command::Rules(args) => rules::run(args, &cli),
         Command::Who(args) => who::run(args, &cli),

@@ -32,7 +32,7 @@ pub struct ProbeArgs {
 }
 
 /// 40 hex characters; colons (as `openssl` prints them) and case are ignored.
-fn parse_thumbprint(s: &str) -> Result<String, String> {
+pub(super) fn parse_thumbprint(s: &str) -> Result<String, String> {
     let t: String = s
         .chars()
         .filter(|c| *c != ':')

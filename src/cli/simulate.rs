@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Args;
 use serde_json::{Map, Value};
 
-use super::input::{parse_key_value, parse_now, read_policy, read_token};
+use super::input::{parse_key_value, parse_now, read_token};
 use super::{Cli, CliError, Format, print, use_color};
 use crate::iam::evaluate::Decision;
 use crate::report;
@@ -14,9 +14,15 @@ use crate::token::decode_unverified;
 
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
-    /// The trust policy: an IAM policy JSON file, or `-` for standard input.
+    /// The trust policy: IAM policy JSON, a Terraform file or a CloudFormation
+    /// template, or `-` for standard input.
     #[arg(long, value_name = "PATH")]
     pub policy: String,
+
+    /// The policy's role when --policy holds several (Terraform name or address,
+    /// CloudFormation logical ID).
+    #[arg(long, value_name = "NAME")]
+    pub role: Option<String>,
 
     /// A token claim, KEY=VALUE (repeatable). JSON arrays and numbers are typed; `iss`
     /// defaults to https://gitlab.com. With a token, overrides that claim.
@@ -49,7 +55,7 @@ pub struct SimulateArgs {
 
 pub fn run(args: &SimulateArgs, cli: &Cli) -> Result<ExitCode, CliError> {
     super::require_format(cli, "simulate", &[Format::Human, Format::Json])?;
-    let policy = read_policy(&args.policy)?;
+    let policy = super::check::read_policy_file(&args.policy, args.role.as_deref())?;
     let overrides = args
         .claims
         .iter()

@@ -294,6 +294,46 @@ fn lint_source(
     Ok(run_extracted(path, source, kind, extracted, opts))
 }
 
+/// The trust policies of one file of any kind `lint` reads (for `check --policy`
+/// and `simulate --policy` on Terraform and CloudFormation). `Ok` is empty for
+/// policy JSON, which the caller parses itself; `Err` says why the file holds no
+/// trust policy.
+pub fn trust_policies(
+    path: &str,
+    source: &SourceText,
+) -> Result<Result<Vec<SourcePolicy>, Finding>, String> {
+    let text = source.text();
+    let kind = kind_by_name(Path::new(path));
+    let extracted = match kind {
+        NameKind::Terraform => crate::policy::from_terraform::extract(path, source),
+        NameKind::Yaml | NameKind::Json | NameKind::Other
+            if looks_like_cloudformation_text(text) =>
+        {
+            crate::policy::from_cloudformation::extract(path, source)
+        }
+        NameKind::Other if looks_like_terraform_text(text) => {
+            crate::policy::from_terraform::extract(path, source)
+        }
+        NameKind::Json | NameKind::Other => return Ok(Ok(Vec::new())),
+        NameKind::TerraformJson | NameKind::GitLabCi | NameKind::Yaml => {
+            return Err(format!(
+                "{path}: not a file `check --policy` reads trust policies from (policy JSON, Terraform, CloudFormation)"
+            ));
+        }
+    };
+    if let Some(f) = extracted
+        .findings
+        .iter()
+        .find(|f| f.rule == rules::PARSE_ERROR.name)
+    {
+        return Ok(Err(f.clone()));
+    }
+    if extracted.policies.is_empty() {
+        return Err(format!("{path}: no trust policy found"));
+    }
+    Ok(Ok(extracted.policies))
+}
+
 /// Terraform configuration given without a telling name (standard input).
 fn looks_like_terraform_text(text: &str) -> bool {
     text.lines().any(|l| {

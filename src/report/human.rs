@@ -130,55 +130,7 @@ pub fn simulate(r: &SimulateReport, style: Style) -> String {
         let _ = writeln!(o, "note: {n}");
     }
 
-    if let Some(e) = &r.evaluation {
-        for t in &e.statements {
-            let _ = writeln!(o);
-            let sid = t
-                .sid
-                .as_deref()
-                .map(|s| format!(" {s:?}"))
-                .unwrap_or_default();
-            let effect = t.effect.map(Effect::as_str).unwrap_or("invalid Effect");
-            let applies = match t.applies {
-                Some(true) => "applies",
-                Some(false) => "does not apply",
-                None => "cannot be evaluated",
-            };
-            let _ = writeln!(o, "Statement {}{sid} ({effect}): {applies}", t.index);
-            if let Some(why) = &t.invalid {
-                let _ = writeln!(o, "  ✗ {why}");
-            }
-            let _ = writeln!(
-                o,
-                "  {} principal: {}",
-                mark(Some(t.principal.matched)),
-                t.principal.reason
-            );
-            let _ = writeln!(
-                o,
-                "  {} action: {}",
-                mark(Some(t.action.matched)),
-                t.action.reason
-            );
-            for c in &t.conditions {
-                let _ = writeln!(
-                    o,
-                    "  {} {} {}: {}",
-                    mark(c.outcome.result),
-                    c.operator,
-                    c.key,
-                    c.outcome.reason
-                );
-                for (_, _, note) in r
-                    .condition_notes
-                    .iter()
-                    .filter(|(s, i, _)| *s == t.index && *i == c.condition_index)
-                {
-                    let _ = writeln!(o, "      → {note}");
-                }
-            }
-        }
-    }
+    o.push_str(&statements(r));
 
     if !r.findings.is_empty() {
         let _ = writeln!(o);
@@ -228,6 +180,61 @@ pub fn simulate(r: &SimulateReport, style: Style) -> String {
         o,
         "Scope: organization resource control policies (RCPs) can also deny this call; they are outside this tool's view."
     );
+    o
+}
+
+/// The per-statement, per-condition trace of an evaluation (empty without one).
+pub fn statements(r: &SimulateReport) -> String {
+    let mut o = String::new();
+    if let Some(e) = &r.evaluation {
+        for t in &e.statements {
+            let _ = writeln!(o);
+            let sid = t
+                .sid
+                .as_deref()
+                .map(|s| format!(" {s:?}"))
+                .unwrap_or_default();
+            let effect = t.effect.map(Effect::as_str).unwrap_or("invalid Effect");
+            let applies = match t.applies {
+                Some(true) => "applies",
+                Some(false) => "does not apply",
+                None => "cannot be evaluated",
+            };
+            let _ = writeln!(o, "Statement {}{sid} ({effect}): {applies}", t.index);
+            if let Some(why) = &t.invalid {
+                let _ = writeln!(o, "  ✗ {why}");
+            }
+            let _ = writeln!(
+                o,
+                "  {} principal: {}",
+                mark(Some(t.principal.matched)),
+                t.principal.reason
+            );
+            let _ = writeln!(
+                o,
+                "  {} action: {}",
+                mark(Some(t.action.matched)),
+                t.action.reason
+            );
+            for c in &t.conditions {
+                let _ = writeln!(
+                    o,
+                    "  {} {} {}: {}",
+                    mark(c.outcome.result),
+                    c.operator,
+                    c.key,
+                    c.outcome.reason
+                );
+                for (_, _, note) in r
+                    .condition_notes
+                    .iter()
+                    .filter(|(s, i, _)| *s == t.index && *i == c.condition_index)
+                {
+                    let _ = writeln!(o, "      → {note}");
+                }
+            }
+        }
+    }
     o
 }
 

@@ -1,6 +1,7 @@
 //! Renderers: human (annotated snippets), JSON (the versioned wire format), SARIF
 //! and GitLab Code Quality, and rule documentation pages.
 
+pub mod check;
 pub mod decode;
 pub mod gitlab;
 pub mod human;

@@ -33,6 +33,10 @@ mod unknown_condition_operator;
 mod unknown_policy_element;
 mod web_identity_token_not_an_id_token;
 mod wrong_action;
+// `check`: the AWS side.
+mod audience_not_in_client_ids;
+mod provider_not_found;
+mod role_account_mismatch;
 
 // Rules A: principal, structure and condition-key rules.
 mod condition_key_has_scheme;
@@ -106,6 +110,12 @@ pub const THUMBPRINT_ERROR: &str = "InvalidIdentityToken: OpenIDConnect provider
 /// What IAM answers when a role is created or updated with an invalid trust policy.
 /// Only the error code: the message text varies and is not confirmed for every case.
 pub const MALFORMED_POLICY: &str = "MalformedPolicyDocument";
+/// What STS answers when no IAM OIDC provider of the account has the token's `iss`
+/// (AWS appends the issuer URL).
+pub const PROVIDER_NOT_FOUND: &str =
+    "InvalidIdentityToken: No OpenIDConnect provider found in your account for …";
+/// What STS answers when the token's audience is not one of the provider's client IDs.
+pub const INCORRECT_AUDIENCE: &str = "InvalidIdentityToken: Incorrect token audience";
 
 /// A rule's identity, defaults and documentation.
 #[derive(Debug, PartialEq, Eq)]
@@ -211,6 +221,10 @@ pub static ALL: &[&RuleMeta] = &[
     &role_session_name_invalid::META,
     &duration_exceeds_max_session::META,
     &web_identity_token_not_an_id_token::META,
+    // `check`: the AWS side (IAM role and OIDC provider).
+    &provider_not_found::META,
+    &audience_not_in_client_ids::META,
+    &role_account_mismatch::META,
 ];
 
 /// The checks `lint` runs on each policy, in a fixed order.
@@ -247,6 +261,7 @@ pub static POLICY_RULES: &[&dyn Rule] = &[
 
 // Short names for the rules other modules report directly.
 pub use aud_mismatch::META as AUD_MISMATCH;
+pub use audience_not_in_client_ids::META as AUDIENCE_NOT_IN_CLIENT_IDS;
 pub use claim_not_admitted::META as CLAIM_NOT_ADMITTED;
 pub use condition_key_provider_mismatch::META as CONDITION_KEY_PROVIDER_MISMATCH;
 pub use discovery_invalid::META as DISCOVERY_INVALID;
@@ -272,7 +287,9 @@ pub use legacy_ci_job_jwt::META as LEGACY_CI_JOB_JWT;
 pub use multiple_audiences::META as MULTIPLE_AUDIENCES;
 pub use null_with_if_exists::META as NULL_WITH_IF_EXISTS;
 pub use parse_error::META as PARSE_ERROR;
+pub use provider_not_found::META as PROVIDER_NOT_FOUND_RULE;
 pub use provider_url_invalid::META as PROVIDER_URL_INVALID;
+pub use role_account_mismatch::META as ROLE_ACCOUNT_MISMATCH;
 pub use role_session_name_invalid::META as ROLE_SESSION_NAME_INVALID;
 pub use signature_invalid::META as SIGNATURE_INVALID;
 pub use sub_not_admitted::META as SUB_NOT_ADMITTED;
