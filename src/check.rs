@@ -1094,3 +1094,144 @@ fn line_up(
         summary,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn provider(url: &str) -> ProviderInfo {
+        ProviderInfo {
+            arn: Some(format!("arn:aws:iam::123456789012:oidc-provider/{url}")),
+            url: url.into(),
+            client_ids: vec!["https://gitlab.com".into()],
+            thumbprints: vec![],
+        }
+    }
+
+    #[test]
+    fn near_misses_name_the_difference() {
+        let list = [
+            provider("gitlab.example.com/"),
+            provider("GitLab.Example.com"),
+            provider("gitlab.example.com/gitlab"),
+            provider("other.example.com"),
+        ];
+        let misses = near_misses("gitlab.example.com", &list);
+        let whys: Vec<&str> = misses.iter().map(|(_, w)| w.as_str()).collect();
+        assert_eq!(misses.len(), 3, "{whys:?}");
+        assert!(whys[0].contains("ends with `/`"));
+        assert!(whys[1].contains("case"));
+        assert!(whys[2].contains("another path"));
+    }
+
+    #[test]
+    fn predicted_messages_match_real_ones_with_their_placeholders() {
+        assert!(message_matches(
+            "No OpenIDConnect provider found in your account for …",
+            "No OpenIDConnect provider found in your account for https://gitlab.example.com"
+        ));
+        assert!(message_matches(
+            "Token expired: current date/time … must be before the expiration date/time …",
+            "Token expired: current date/time 1767226200 must be before the expiration date/time 1767225660"
+        ));
+        assert!(message_matches("…", "anything at all"));
+        assert!(!message_matches(
+            "Incorrect token audience",
+            "Not authorized to perform sts:AssumeRoleWithWebIdentity"
+        ));
+        assert!(!message_matches(
+            "token audience",
+            "Incorrect token audience"
+        ));
+    }
+
+    fn staged(rule: &'static crate::rules::RuleMeta, stage: Stage) -> StagedFinding {
+        StagedFinding {
+            stage,
+            finding: Finding::new(rule, "m"),
+        }
+    }
+
+    fn verdict(status: Status, predicted: Option<&str>) -> CheckVerdict {
+        CheckVerdict {
+            status,
+            predicted_error: predicted.map(str::to_string),
+            blocking: None,
+            decisive_statements: vec![],
+            unverified: vec![],
+            depends_on: vec![],
+            summary: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_real_error_is_lined_up_with_the_finding_that_explains_it() {
+        let findings = [
+            staged(&rules::AUDIENCE_NOT_IN_CLIENT_IDS, Stage::Audience),
+            staged(&rules::SUB_NOT_ADMITTED, Stage::TrustPolicy),
+        ];
+        let v = verdict(Status::Denied, Some(rules::INCORRECT_AUDIENCE));
+        let a = line_up(
+            AssumeOutcome::Failed {
+                code: "AccessDenied".into(),
+                message: "Not authorized to perform sts:AssumeRoleWithWebIdentity".into(),
+            },
+            &v,
+            &findings,
+        );
+        assert_eq!(a.explained_by, Some(1));
+        assert!(!a.as_predicted, "the prediction was the audience");
+        let a = line_up(
+            AssumeOutcome::Failed {
+                code: "InvalidIdentityToken".into(),
+                message: "Incorrect token audience".into(),
+            },
+            &v,
+            &findings,
+        );
+        assert_eq!(a.explained_by, Some(0));
+        assert!(a.as_predicted);
+        let a = line_up(
+            AssumeOutcome::Failed {
+                code: "RegionDisabledException".into(),
+                message: "STS is not activated in this region".into(),
+            },
+            &v,
+            &findings,
+        );
+        assert_eq!(a.explained_by, None);
+        assert!(
+            a.summary
+                .contains("none of the findings explains this error"),
+            "{}",
+            a.summary
+        );
+        let a = line_up(
+            AssumeOutcome::Succeeded {
+                assumed_role_arn: "arn:aws:sts::123456789012:assumed-role/deploy/s".into(),
+                expiration: None,
+            },
+            &v,
+            &findings,
+        );
+        assert!(!a.as_predicted);
+        assert!(a.summary.contains("please report it"));
+    }
+
+    #[test]
+    fn every_rule_check_reports_has_a_stage_before_or_at_the_trust_policy() {
+        assert_eq!(Stage::of_rule("jwks-timeout"), Stage::Keys);
+        assert_eq!(Stage::of_rule("issuer-has-port"), Stage::Keys);
+        assert_eq!(
+            Stage::of_rule("issuer-provider-mismatch"),
+            Stage::TrustPolicy
+        );
+        assert_eq!(Stage::of_rule("token-expired"), Stage::Expiry);
+        assert_eq!(Stage::of_rule("kid-not-in-jwks"), Stage::Signature);
+        assert_eq!(
+            Stage::of_rule("wildcard-in-exact-operator"),
+            Stage::TrustPolicy
+        );
+        assert!(Stage::Request < Stage::TokenFormat && Stage::TrustPolicy < Stage::SessionDuration);
+    }
+}
