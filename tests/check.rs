@@ -613,3 +613,134 @@ fn simulate_and_check_read_cloudformation_and_report_a_broken_template_as_a_find
         (Some(7), Some(1))
     );
 }
+
+#[test]
+fn a_wildcard_under_string_equals_is_denied_and_named() {
+    let w = world_with(
+        &policy(
+            "123456789012",
+            "project_path:mygroup/*:ref_type:branch:ref:main",
+        ),
+        |_| {},
+    );
+    let token = w.key.sign(&claims());
+    let v = w.check(&token, &[], 1);
+    assert_eq!(v["verdict"]["status"], "denied");
+    assert_eq!(
+        v["verdict"]["predicted_error"],
+        "AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity"
+    );
+    let r = rules(&v);
+    assert!(r.contains(&"wildcard-in-exact-operator"), "{r:?}");
+    assert!(r.contains(&"sub-not-admitted"), "{r:?}");
+}
+
+#[test]
+fn a_jwks_slower_than_five_seconds_predicts_the_key_retrieval_error() {
+    let w = world_with(&policy("123456789012", SUB), |b| {
+        b.jwks_delay = std::time::Duration::from_millis(5_300)
+    });
+    let token = w.key.sign(&claims());
+    let v = w.check(&token, &["--timeout", "8"], 1);
+    assert_eq!(v["verdict"]["blocking_rule"], "jwks-timeout", "{v:#}");
+    assert!(
+        v["verdict"]["predicted_error"]
+            .as_str()
+            .unwrap()
+            .starts_with("InvalidIdentityToken: Couldn't retrieve verification key")
+    );
+    assert!(v["endpoints"]["jwks"]["elapsed_ms"].as_f64().unwrap() >= 5_000.0);
+}
+
+#[test]
+fn a_self_signed_issuer_with_a_stale_thumbprint_is_refused() {
+    let (cert, key_der) = issuer::self_signed(HOST);
+    let key = TestKey::rsa("k1");
+    let pki = issuer::pki(HOST);
+    let mut b = Behaviour::good(&pki, jwks_of(&[&key]));
+    b.chain = vec![cert.clone()];
+    b.key = std::sync::Arc::new(key_der);
+    let server = issuer::serve(b);
+    let policy = temp_file(&policy("123456789012", SUB));
+    let token = key.sign(&claims());
+    let run = |thumbprint: &str, code: i32| {
+        run_json(
+            oidc_doctor().args([
+                "check",
+                "--token",
+                &token,
+                "--now",
+                &(NOW + 600).to_string(),
+                "--connect-to",
+                &server.connect_to(),
+                "--policy",
+                policy.path().to_str().unwrap(),
+                "--provider-client-id",
+                "sts.amazonaws.com",
+                "--thumbprint",
+                thumbprint,
+            ]),
+            code,
+        )
+    };
+    let v = run("9e99a48a9960b14926bb7f3b02e22da2b0ab7280", 1);
+    assert_eq!(v["verdict"]["status"], "denied");
+    assert_eq!(
+        v["verdict"]["blocking_rule"], "thumbprint-mismatch",
+        "{v:#}"
+    );
+    assert!(rules(&v).contains(&"tls-not-publicly-trusted"));
+    // With the self-signed certificate's own thumbprint, AWS would accept it.
+    let v = run(&issuer::sha1_hex(cert.as_ref()), 0);
+    assert_eq!(v["verdict"]["status"], "allowed", "{v:#}");
+}
+
+/// A loopback listener that counts the connections it accepts.
+fn counting_listener() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let c = count.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            c.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    (port, count)
+}
+
+#[test]
+fn offline_never_opens_a_socket() {
+    let (port, count) = counting_listener();
+    let key = TestKey::rsa("k1");
+    let token = key.sign(&claims());
+    let policy = temp_file(&policy("123456789012", SUB));
+    let connect_to = format!("{HOST}:443:127.0.0.1:{port}");
+    let args = |offline: bool| {
+        let mut a = vec![
+            "check".to_string(),
+            "--token".into(),
+            token.clone(),
+            "--now".into(),
+            (NOW + 600).to_string(),
+            "--connect-to".into(),
+            connect_to.clone(),
+            "--policy".into(),
+            policy.path().to_str().unwrap().into(),
+            "--timeout".into(),
+            "2".into(),
+        ];
+        if offline {
+            a.push("--offline".into());
+        }
+        a
+    };
+    let v = run_json(oidc_doctor().args(args(true)), 0);
+    assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert_eq!(check_status(&v, "issuer"), "skipped");
+    // The same run without --offline does connect to the listener: the count is real.
+    let v = run_json(oidc_doctor().args(args(false)), 1);
+    assert!(count.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+    assert_eq!(check_status(&v, "issuer"), "failed");
+}
