@@ -125,6 +125,19 @@ pub struct Behaviour {
     pub discovery_answer: Option<(u16, String, String)>,
     /// Discovery answers 301 to /moved/.well-known/openid-configuration.
     pub redirect_discovery: bool,
+    /// A hostile JWKS endpoint (hardening tests).
+    pub hostile_jwks: Option<Hostile>,
+}
+
+/// Ways a JWKS endpoint can try to hang or exhaust its client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hostile {
+    /// Headers, then one byte every 50 ms, forever.
+    Trickle,
+    /// `content-length: 1 GiB` and zeros for as long as the client reads.
+    HugeBody,
+    /// 302 to itself, forever.
+    RedirectLoop,
 }
 
 impl Behaviour {
@@ -141,6 +154,7 @@ impl Behaviour {
             jwks,
             discovery_answer: None,
             redirect_discovery: false,
+            hostile_jwks: None,
         }
     }
 }
@@ -217,6 +231,33 @@ where
         "id_token_signing_alg_values_supported": ["RS256", "ES256"],
     })
     .to_string();
+    if path == "/oauth/discovery/keys" {
+        match b.hostile_jwks {
+            Some(Hostile::Trickle) => {
+                s.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{").await?;
+                loop {
+                    s.flush().await?;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    s.write_all(b" ").await?;
+                }
+            }
+            Some(Hostile::HugeBody) => {
+                s.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1073741824\r\n\r\n").await?;
+                let chunk = vec![b' '; 64 << 10];
+                for _ in 0..(1usize << 30) / chunk.len() {
+                    s.write_all(&chunk).await?;
+                }
+                return Ok(());
+            }
+            Some(Hostile::RedirectLoop) => {
+                s.write_all(format!("HTTP/1.1 302 Found\r\nlocation: {ISSUER}/oauth/discovery/keys\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").as_bytes()).await?;
+                s.flush().await?;
+                let _ = s.shutdown().await;
+                return Ok(());
+            }
+            None => {}
+        }
+    }
     let (status, ctype, cache, body, location) = match path.as_str() {
         "/.well-known/openid-configuration" if b.redirect_discovery => (
             301,
