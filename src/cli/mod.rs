@@ -3,6 +3,7 @@
 mod aws;
 mod check;
 mod decode;
+mod generate;
 mod input;
 mod lint;
 mod net;
@@ -67,10 +68,18 @@ fn require_format(cli: &Cli, command: &str, supported: &[Format]) -> Result<(), 
     )))
 }
 
+/// `--version`: the version and the cargo features the binary was built with.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (features: ",
+    env!("OIDC_DOCTOR_FEATURES"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "oidc-doctor",
-    version,
+    version = VERSION,
     about = "Lint AWS IAM trust policies for GitLab CI OIDC federation and diagnose failed sts:AssumeRoleWithWebIdentity calls",
     after_help = "Examples:\n  oidc-doctor simulate --policy trust.json --claim sub=project_path:mygroup/app:ref_type:branch:ref:main --claim aud=https://gitlab.com"
 )]
@@ -110,7 +119,24 @@ pub enum Command {
     /// Fetch the issuer's discovery document and JWKS as STS does: timings per phase, TLS chain, thumbprint.
     #[command(after_help = PROBE_EXAMPLES)]
     Probe(probe::ProbeArgs),
+    /// Print a shell completion script, generated from these command-line definitions.
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(generate::CompletionsArgs),
+    /// Print the man page (roff), generated from these command-line definitions.
+    #[command(after_help = MAN_EXAMPLES)]
+    Man(generate::ManArgs),
 }
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  oidc-doctor completions bash > /etc/bash_completion.d/oidc-doctor
+  oidc-doctor completions zsh > \"${fpath[1]}/_oidc-doctor\"
+  oidc-doctor completions fish > ~/.config/fish/completions/oidc-doctor.fish";
+
+const MAN_EXAMPLES: &str = "\
+Examples:
+  oidc-doctor man > /usr/local/share/man/man1/oidc-doctor.1
+  oidc-doctor man --dir target/man     # one page per subcommand too";
 
 const LINT_EXAMPLES: &str = "\
 Examples:
@@ -243,6 +269,8 @@ pub fn main() -> ExitCode {
         Command::Who(args) => who::run(args, &cli),
         Command::Decode(args) => decode::run(args, &cli),
         Command::Probe(args) => probe::run(args, &cli),
+        Command::Completions(args) => generate::completions(args),
+        Command::Man(args) => generate::man(args),
     };
     match result {
         Ok(code) => code,
