@@ -2,6 +2,7 @@
 //! and GitLab Code Quality, and rule documentation pages.
 
 pub mod decode;
+pub mod explain;
 pub mod gitlab;
 pub mod human;
 pub mod json;
