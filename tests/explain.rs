@@ -235,7 +235,7 @@ fn every_reference_wording_maps_to_its_entry_in_every_wrapping() {
         for (how, text) in wrappings(code, *http, msg) {
             let needs_code = oidc_doctor::explain::catalogue::by_id(id)
                 .is_some_and(|e| e.message.starts_with('{'));
-            if needs_code && matches!(how, "bare") {
+            if needs_code && how == "bare" {
                 continue; // a generic wording counts only next to its code
             }
             let Some(x) = explain(&text) else {
