@@ -189,6 +189,11 @@ pub fn entries_listing(rule: &str, exact: bool) -> Vec<Match> {
 /// ordered by the first line they occur on, then catalogue order.
 fn by_message(text: &str) -> Vec<Match> {
     let unescaped = unescape(text);
+    // Compiled once: per entry, the fragments of each wording.
+    let compiled: Vec<Vec<Vec<String>>> = CATALOGUE
+        .iter()
+        .map(|e| wordings(e).map(fragments).collect())
+        .collect();
     let mut found: Vec<(usize, usize, &'static Entry)> = Vec::new();
     for (n, raw) in unescaped.lines().enumerate() {
         let line = normalise(raw);
@@ -199,7 +204,7 @@ fn by_message(text: &str) -> Vec<Match> {
             .iter()
             .enumerate()
             .filter(|(_, e)| !found.iter().any(|f| f.2.id == e.id))
-            .filter(|(_, e)| wordings(e).any(|w| matches_wording(&line, w)))
+            .filter(|(i, _)| compiled[*i].iter().any(|w| matches_wording(&line, w)))
             .filter(|(_, e)| !needs_code(e) || line.contains(&e.code.to_ascii_lowercase()))
             .collect();
         // A wording matched only through its code (placeholder-led) yields to
@@ -230,10 +235,9 @@ fn needs_code(e: &Entry) -> bool {
     e.message.starts_with('{')
 }
 
-/// Whether the literal parts of `wording` occur in `line` in order, each
-/// placeholder spanning at most [`MAX_GAP`] bytes. `line` is normalised.
-fn matches_wording(line: &str, wording: &str) -> bool {
-    let fragments = fragments(wording);
+/// Whether the literal parts of a wording ([`fragments`]) occur in `line` in
+/// order, each placeholder spanning at most [`MAX_GAP`] bytes. `line` is normalised.
+fn matches_wording(line: &str, fragments: &[String]) -> bool {
     if fragments.is_empty() {
         return false;
     }
