@@ -684,7 +684,8 @@ pub static CATALOGUE: &[Entry] = &[
         title: "STS is not activated in the region the call went to",
         message: "STS is not activated in this region for account:{account}. Your account administrator can activate STS in this region using the IAM Console.",
         alternates: &["STS is not activated in this region"],
-        confirmed: true,
+        // REFERENCE.md confirms the opening words only.
+        confirmed: false,
         source: "sts:AssumeRoleWithWebIdentity at a regional STS endpoint",
         causes: &[Cause {
             cause: "the regional STS endpoint (`AWS_REGION`, `AWS_STS_REGIONAL_ENDPOINTS=regional`) is disabled for the account",
