@@ -13,6 +13,7 @@ pub mod baseline;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod explain;
 pub mod finding;
 pub mod fingerprint;
 pub mod gitlab;

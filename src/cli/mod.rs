@@ -3,6 +3,7 @@
 mod aws;
 mod check;
 mod decode;
+mod explain;
 mod generate;
 mod input;
 mod lint;
@@ -119,6 +120,9 @@ pub enum Command {
     /// Fetch the issuer's discovery document and JWKS as STS does: timings per phase, TLS chain, thumbprint.
     #[command(after_help = PROBE_EXAMPLES)]
     Probe(probe::ProbeArgs),
+    /// Explain an AWS error message (or a rule name): causes ranked by how common they are, the rules that detect them, fixes and confirming commands.
+    #[command(after_help = EXPLAIN_EXAMPLES)]
+    Explain(explain::ExplainArgs),
     /// Print a shell completion script, generated from these command-line definitions.
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions(generate::CompletionsArgs),
@@ -229,6 +233,28 @@ Examples:
 
 Exit status: 0 nothing at or above --fail-on (default: error), 1 findings, 2 usage error.";
 
+const EXPLAIN_EXAMPLES: &str = "\
+Examples:
+  # An error as the AWS CLI prints it (the wrapping is optional):
+  oidc-doctor explain \"An error occurred (InvalidIdentityToken) when calling the AssumeRoleWithWebIdentity operation: Incorrect token audience\"
+
+  # A whole failed job log: the error line(s) are found inside:
+  oidc-doctor explain - < job.log
+
+  # Which AWS errors does a rule explain?
+  oidc-doctor explain wildcard-in-exact-operator
+
+  # Machine-readable, for a bot that comments on failed pipelines:
+  oidc-doctor explain \"Not authorized to perform sts:AssumeRoleWithWebIdentity\" --format json
+
+  # Regenerate the troubleshooting guide after changing the catalogue:
+  cargo run -- explain --write-docs docs/troubleshooting.md
+
+Unknown text gets the closest entries, headed \"No exact match; closest\". Only the first 1 MiB
+of input is read.
+
+Exit status: 0 (explain reports), 2 for empty input or a usage error.";
+
 const RULES_EXAMPLES: &str = "\
 Examples:
   # Every rule: name, category, default severity, summary:
@@ -269,6 +295,7 @@ pub fn main() -> ExitCode {
         Command::Who(args) => who::run(args, &cli),
         Command::Decode(args) => decode::run(args, &cli),
         Command::Probe(args) => probe::run(args, &cli),
+        Command::Explain(args) => explain::run(args, &cli),
         Command::Completions(args) => generate::completions(args),
         Command::Man(args) => generate::man(args),
     };

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod decode;
+pub mod explain;
 pub mod gitlab;
 pub mod human;
 pub mod json;
