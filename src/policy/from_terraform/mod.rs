@@ -21,6 +21,9 @@
 //!
 //! Values are resolved statically (see [`eval`]); what cannot be known is
 //! recorded in [`Policy::unknowns`] and never yields a finding.
+//!
+//! `*.tf.json` files are rewritten as HCL first and read here too (see
+//! [`json_syntax`]); a [`SpanMap`] places the rewritten text's spans in the file.
 
 pub mod eval;
 pub mod json_syntax;
