@@ -2,126 +2,20 @@
 //! `terraform show -json` output (`fixtures/terraform-plan/`).
 //!
 //! Each fixture (a file, or a directory linted as a tree) has a `.expected` file
-//! beside it: one line per finding, `rule line:column` (for a directory,
-//! `rule relpath:line:column`), plus `rule <loc> -> <related loc>` for each
-//! related location. The sets must match exactly.
+//! beside it (see `common::expected`). Terraform JSON syntax is in
+//! `lint_terraform_json.rs`.
 
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 
+use common::expected::{check_fixture_dirs, finding, findings, lint, rel};
 use common::{oidc_doctor, root, run_json};
-use serde_json::Value;
-
-fn fixtures(dir: &str) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir() || p.extension().is_some_and(|e| e == "tf" || e == "json"))
-        .collect();
-    out.sort();
-    out
-}
-
-fn rel(p: &Path) -> String {
-    p.strip_prefix(root())
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string()
-}
-
-fn lint(path: &str) -> Value {
-    let out = oidc_doctor()
-        .args(["--format", "json", "lint", path])
-        .output()
-        .unwrap();
-    let code = out.status.code().unwrap();
-    assert!(code == 0 || code == 1, "{path}: exit {code}");
-    run_json(oidc_doctor().args(["lint", path]), code)
-}
-
-fn findings(v: &Value) -> &Vec<Value> {
-    v["findings"].as_array().unwrap()
-}
-
-/// The findings as `.expected` lines.
-fn lines(v: &Value, dir: Option<&Path>) -> BTreeSet<String> {
-    let loc = |l: &Value| match dir {
-        Some(d) => format!(
-            "{}:{}:{}",
-            rel_to(l["path"].as_str().unwrap(), d),
-            l["line"],
-            l["column"]
-        ),
-        None => format!("{}:{}", l["line"], l["column"]),
-    };
-    let mut out = BTreeSet::new();
-    for f in findings(v) {
-        let rule = f["rule"].as_str().unwrap();
-        let primary = loc(&f["location"]);
-        out.insert(format!("{rule} {primary}"));
-        for r in f["related"].as_array().into_iter().flatten() {
-            out.insert(format!("{rule} {primary} -> {}", loc(r)));
-        }
-    }
-    out
-}
-
-fn rel_to(path: &str, dir: &Path) -> String {
-    let d = rel(dir);
-    path.strip_prefix(&format!("{d}/"))
-        .unwrap_or(path)
-        .to_string()
-}
-
-fn expected(fixture: &Path) -> BTreeSet<String> {
-    std::fs::read_to_string(fixture.with_extension("expected"))
-        .unwrap_or_else(|_| panic!("{} has no .expected file", fixture.display()))
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_string)
-        .collect()
-}
 
 #[test]
 fn terraform_and_plan_fixtures_report_exactly_the_expected_findings() {
-    let mut failures = Vec::new();
-    let mut seen = 0;
-    for dir in ["fixtures/terraform", "fixtures/terraform-plan"] {
-        for f in fixtures(dir) {
-            seen += 1;
-            let v = lint(&rel(&f));
-            let got = lines(&v, f.is_dir().then_some(f.as_path()));
-            let want = expected(&f);
-            if got != want {
-                failures.push(format!(
-                    "{}:\n  expected {want:?}\n  got      {got:?}",
-                    f.display()
-                ));
-            }
-            for finding in findings(&v) {
-                if finding["rule"] != "parse-error" {
-                    assert!(
-                        finding["location"]["resource"].is_string(),
-                        "{}: every IaC finding names its resource: {finding}",
-                        f.display()
-                    );
-                }
-            }
-        }
-    }
+    let seen = check_fixture_dirs(&["fixtures/terraform", "fixtures/terraform-plan"]);
     assert!(seen >= 8, "fixtures missing");
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
-}
-
-fn finding<'v>(v: &'v Value, rule: &str) -> &'v Value {
-    findings(v)
-        .iter()
-        .find(|f| f["rule"] == rule)
-        .unwrap_or_else(|| panic!("no {rule} in {v:#}"))
 }
 
 #[test]

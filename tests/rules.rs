@@ -7,6 +7,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use common::expected::expected_path;
 use common::{oidc_doctor, root, run_json};
 
 fn fixtures() -> Vec<PathBuf> {
@@ -16,7 +17,8 @@ fn fixtures() -> Vec<PathBuf> {
         if dir.is_dir() {
             for f in std::fs::read_dir(&dir).unwrap() {
                 let f = f.unwrap().path();
-                // Policy JSON, Terraform and YAML for the rules of IaC sources.
+                // Policy JSON, Terraform (`*.tf`, `*.tf.json`) and YAML for the
+                // rules of IaC sources.
                 if f.extension()
                     .is_some_and(|e| e == "json" || e == "tf" || e == "yml" || e == "yaml")
                 {
@@ -27,10 +29,6 @@ fn fixtures() -> Vec<PathBuf> {
     }
     out.sort();
     out
-}
-
-fn expected_path(fixture: &Path) -> PathBuf {
-    fixture.with_extension("expected")
 }
 
 fn expected(fixture: &Path) -> BTreeSet<String> {

@@ -8,6 +8,7 @@
 //! hostile input cannot overflow the stack, and it reports errors with a byte offset
 //! that the caller turns into line and column.
 
+pub mod literal;
 mod source;
 
 pub use source::{LineCol, SourceText};

@@ -8,7 +8,7 @@
 //! | `*.json` with `Statement` (or a `Version` IAM knows) | IAM policy JSON | [`crate::policy::from_json`] |
 //! | `*.json` with `format_version` and `planned_values`/`resource_changes` | `terraform show -json` | [`crate::policy::from_terraform::plan`] |
 //! | `*.tf` | Terraform | [`crate::policy::from_terraform`] |
-//! | `*.tf.json` | Terraform JSON syntax | (not read yet: a note) |
+//! | `*.tf.json` | Terraform JSON syntax (CDK for Terraform's `cdk.tf.json`) | [`crate::policy::from_terraform::json_syntax`] |
 //! | `*.json`/`*.yaml`/`*.yml`/`*.template` with `AWSTemplateFormatVersion` or `Resources` | CloudFormation | [`crate::policy::from_cloudformation`] |
 //! | `.gitlab-ci.yml`, the files it `include:`s locally, other YAML shaped like CI configuration | GitLab CI | [`crate::gitlab::ci`] |
 //!
@@ -263,11 +263,10 @@ fn lint_source(
             SourceKind::Terraform,
             crate::policy::from_terraform::extract(path, &source),
         ),
-        NameKind::TerraformJson => {
-            return Err(format!(
-                "{path}: Terraform JSON syntax (*.tf.json) is not read yet, skipped"
-            ));
-        }
+        NameKind::TerraformJson => (
+            SourceKind::Terraform,
+            crate::policy::from_terraform::json_syntax::extract(path, &source),
+        ),
         NameKind::GitLabCi => (SourceKind::GitLabCi, gitlab_ci(path, &source)?),
         NameKind::Yaml => {
             if looks_like_cloudformation_text(source.text()) {

@@ -5,6 +5,8 @@
 
 use std::path::PathBuf;
 
+pub mod expected;
+
 use assert_cmd::Command;
 use base64::Engine as _;
 use serde_json::Value;

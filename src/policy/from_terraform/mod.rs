@@ -21,8 +21,12 @@
 //!
 //! Values are resolved statically (see [`eval`]); what cannot be known is
 //! recorded in [`Policy::unknowns`] and never yields a finding.
+//!
+//! `*.tf.json` files are rewritten as HCL first and read here too (see
+//! [`json_syntax`]); a [`SpanMap`] places the rewritten text's spans in the file.
 
 pub mod eval;
+pub mod json_syntax;
 pub mod plan;
 
 use std::collections::HashSet;
@@ -60,8 +64,74 @@ pub fn extract(path: &str, source: &SourceText) -> Extracted {
             return parse_failure(path, source, offset, format!("HCL syntax error: {message}"));
         }
     };
+    extract_module(path, source, text, &body, SpanMap::IDENTITY)
+}
+
+/// Where the spans of the HCL text a front end parsed lie in the file as
+/// written: the file itself for `*.tf`, a byte map for the HCL a `*.tf.json`
+/// file is converted to (see [`json_syntax`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SpanMap<'m>(Option<&'m [(u32, u32)]>);
+
+impl<'m> SpanMap<'m> {
+    pub(crate) const IDENTITY: SpanMap<'static> = SpanMap(None);
+
+    pub(crate) fn new(map: &'m [(u32, u32)]) -> Self {
+        SpanMap(Some(map))
+    }
+
+    /// The file's span for a span of the parsed text (clamped: spans of a
+    /// sibling file's text may reach past this map).
+    pub(crate) fn span(&self, s: Span) -> Span {
+        let Some(map) = self.0 else {
+            return s;
+        };
+        let Some(last) = map.last() else {
+            return Span::default();
+        };
+        let at = |i: usize| map.get(i).unwrap_or(last);
+        let start = at(s.start).0 as usize;
+        if s.end <= s.start {
+            return Span::new(start, start);
+        }
+        let end = (at(s.end - 1).1 as usize).max(start);
+        Span::new(start, end)
+    }
+
+    /// [`SpanMap::span`] for every span of a node.
+    fn node(&self, node: &Node) -> Node {
+        fn walk(n: &mut Node, m: &SpanMap<'_>) {
+            n.span = m.span(n.span);
+            match &mut n.value {
+                Value::Array(items) => items.iter_mut().for_each(|i| walk(i, m)),
+                Value::Object(members) => {
+                    for member in members {
+                        member.key_span = m.span(member.key_span);
+                        walk(&mut member.value, m);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut node = node.clone();
+        if self.0.is_some() {
+            walk(&mut node, self);
+        }
+        node
+    }
+}
+
+/// Reads the trust policies and providers of one parsed file of a module.
+/// `text` is what `body` was parsed from; `map` places its spans in `source`.
+pub(crate) fn extract_module(
+    path: &str,
+    source: &SourceText,
+    text: &str,
+    body: &Body,
+    map: SpanMap<'_>,
+) -> Extracted {
     let siblings = sibling_bodies(path);
-    let mut bodies: Vec<&Body> = vec![&body];
+    let mut bodies: Vec<&Body> = vec![body];
     bodies.extend(siblings.iter());
     let env = Env::new(&bodies);
     let mut out = Extracted::default();
@@ -89,7 +159,7 @@ pub fn extract(path: &str, source: &SourceText) -> Extracted {
                     continue;
                 };
                 let resource = format!("aws_iam_role.{name}");
-                let mut b = Builder::new(&env, path, source, &resource);
+                let mut b = Builder::new(&env, path, source, (text, map), &resource);
                 if document_reference(&attr.value).is_some() {
                     continue; // checked at the document
                 }
@@ -102,7 +172,7 @@ pub fn extract(path: &str, source: &SourceText) -> Extracted {
                 out.findings.append(&mut b.findings);
             }
             ("resource", ["aws_iam_openid_connect_provider", name]) => {
-                out.providers.push(provider(&env, block, name));
+                out.providers.push(provider(&env, block, name, map));
             }
             _ => {}
         }
@@ -116,7 +186,7 @@ pub fn extract(path: &str, source: &SourceText) -> Extracted {
                 continue; // a permissions policy, not a trust policy
             }
             let resource = format!("data.aws_iam_policy_document.{name}");
-            let mut b = Builder::new(&env, path, source, &resource);
+            let mut b = Builder::new(&env, path, source, (text, map), &resource);
             let node = b.document(block);
             if let Some(policy) = b.finish(&node) {
                 out.policies.push(SourcePolicy {
@@ -135,7 +205,7 @@ const MAX_SIBLINGS: usize = 64;
 /// Largest sibling file read.
 const MAX_SIBLING_BYTES: u64 = 1 << 20;
 
-/// The other `*.tf` files of the file's directory: a Terraform module is the
+/// The other `*.tf` and `*.tf.json` files of the file's directory: a Terraform module is the
 /// whole directory, so `var.*`, `local.*` and providers may be declared there.
 /// Files that cannot be read or parsed are left out (they get their own
 /// `parse-error` when linted).
@@ -155,8 +225,10 @@ fn sibling_bodies(path: &str) -> Vec<Body> {
     let mut files: Vec<std::path::PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
-            p.extension().is_some_and(|e| e == "tf")
-                && p.file_name() != path.file_name()
+            matches!(
+                crate::lint::kind_by_name(p),
+                crate::lint::NameKind::Terraform | crate::lint::NameKind::TerraformJson
+            ) && p.file_name() != path.file_name()
                 && std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.len() <= MAX_SIBLING_BYTES)
         })
         .collect();
@@ -164,9 +236,14 @@ fn sibling_bodies(path: &str) -> Vec<Body> {
     files.truncate(MAX_SIBLINGS);
     files
         .iter()
-        .filter_map(|p| std::fs::read_to_string(p).ok())
-        .filter(|t| too_deep(t).is_none())
-        .filter_map(|t| hcl_edit::parser::parse_body(&t).ok())
+        .filter_map(|p| {
+            let text = std::fs::read_to_string(p).ok()?;
+            if crate::lint::kind_by_name(p) == crate::lint::NameKind::TerraformJson {
+                return json_syntax::declarations(&text);
+            }
+            too_deep(&text).is_none().then_some(())?;
+            hcl_edit::parser::parse_body(&text).ok()
+        })
         .collect()
 }
 
@@ -248,10 +325,10 @@ fn span_of(x: &impl hcl_edit::Span, fallback: Span) -> Span {
 }
 
 /// `aws_iam_openid_connect_provider` → its URL, client IDs and thumbprints.
-fn provider(env: &Env<'_>, block: &Block, name: &str) -> ProviderDecl {
+fn provider(env: &Env<'_>, block: &Block, name: &str, map: SpanMap<'_>) -> ProviderDecl {
     let span = span_of(block, Span::default());
     let url = block.body.get_attribute("url").and_then(|a| {
-        let s = span_of(&a.value, span);
+        let s = map.span(span_of(&a.value, span));
         env.eval(&a.value)
             .known_str()
             .map(|u| Located::new(u.to_string(), s, ""))
@@ -266,14 +343,17 @@ fn provider(env: &Env<'_>, block: &Block, name: &str) -> ProviderDecl {
             Expression::Array(items) => {
                 for item in items.iter() {
                     match env.eval(item).known_str() {
-                        Some(v) => out.push(Located::new(v.to_string(), span_of(item, span), "")),
+                        Some(v) => {
+                            let s = map.span(span_of(item, span));
+                            out.push(Located::new(v.to_string(), s, ""));
+                        }
                         None => complete = false,
                     }
                 }
             }
             other => match env.eval(other) {
                 V::List(items) => {
-                    let s = span_of(other, span);
+                    let s = map.span(span_of(other, span));
                     for v in items {
                         match v.known_str() {
                             Some(v) => out.push(Located::new(v.to_string(), s, "")),
@@ -290,7 +370,7 @@ fn provider(env: &Env<'_>, block: &Block, name: &str) -> ProviderDecl {
     let (thumbprints, _) = list("thumbprint_list");
     ProviderDecl {
         resource: format!("aws_iam_openid_connect_provider.{name}"),
-        span,
+        span: map.span(span),
         url,
         client_ids,
         client_ids_complete,
@@ -304,17 +384,28 @@ struct Builder<'e, 'a> {
     env: &'e Env<'a>,
     path: &'e str,
     source: &'e SourceText,
+    /// The text spans refer to (the HCL a `*.tf.json` file was converted to).
+    text: &'e str,
+    map: SpanMap<'e>,
     resource: &'e str,
     unknowns: Vec<Located<String>>,
     findings: Vec<Finding>,
 }
 
 impl<'e, 'a> Builder<'e, 'a> {
-    fn new(env: &'e Env<'a>, path: &'e str, source: &'e SourceText, resource: &'e str) -> Self {
+    fn new(
+        env: &'e Env<'a>,
+        path: &'e str,
+        source: &'e SourceText,
+        (text, map): (&'e str, SpanMap<'e>),
+        resource: &'e str,
+    ) -> Self {
         Builder {
             env,
             path,
             source,
+            text,
+            map,
             resource,
             unknowns: Vec::new(),
             findings: Vec::new(),
@@ -322,8 +413,7 @@ impl<'e, 'a> Builder<'e, 'a> {
     }
 
     fn text(&self, span: Span) -> String {
-        self.source
-            .text()
+        self.text
             .get(span.start..span.end)
             .unwrap_or_default()
             .trim()
@@ -341,6 +431,7 @@ impl<'e, 'a> Builder<'e, 'a> {
     }
 
     fn location(&self, span: Span, pointer: &str) -> Location {
+        let span = self.map.span(span);
         let mut l = Location::from_span(self.path, self.source, span, Some(pointer));
         l.resource = Some(self.resource.to_string());
         l
@@ -349,8 +440,12 @@ impl<'e, 'a> Builder<'e, 'a> {
     /// The policy model of a finished document, with unknown condition values
     /// marked as such.
     fn finish(&mut self, node: &Node) -> Option<Policy> {
-        let mut policy = from_node(node).ok()?;
+        let mut policy = from_node(&self.map.node(node)).ok()?;
+        let map = self.map;
         policy.unknowns = std::mem::take(&mut self.unknowns);
+        for u in &mut policy.unknowns {
+            u.span = map.span(u.span);
+        }
         if !policy.unknowns.is_empty() {
             let unknowns = policy.unknowns.clone();
             let is_unknown = |p: &str| {
@@ -426,7 +521,7 @@ impl<'e, 'a> Builder<'e, 'a> {
     /// and last line is parsed as JSON in place (so spans are exact); `${…}`
     /// inside JSON strings are then evaluated.
     fn heredoc_policy(&mut self, span: Span) -> Option<Policy> {
-        let text = self.source.text().get(span.start..span.end)?;
+        let text = self.text.get(span.start..span.end)?;
         let body_start = text.find('\n')? + 1;
         let body_end = text.rfind('\n')?;
         if body_end < body_start {
@@ -1006,7 +1101,7 @@ fn shift(mut node: Node, base: usize) -> Node {
 }
 
 /// Gives every span of a node the same place (JSON held in a string).
-fn respan(mut node: Node, span: Span) -> Node {
+pub(crate) fn respan(mut node: Node, span: Span) -> Node {
     fn walk(n: &mut Node, span: Span) {
         n.span = span;
         match &mut n.value {
