@@ -793,7 +793,10 @@ pub fn diagnose(input: CheckInput) -> CheckReport {
                         .flat_map(|p| p.value.values_of("Federated"))
                     {
                         if let Ok(arn) = ProviderArn::parse(&v.value) {
-                            if arn.host_path == host_path && arn.account != role.account {
+                            if arn.host_path == host_path
+                                && arn.account != role.account
+                                && arn.account != crate::policy::DEPLOYING_ACCOUNT
+                            {
                                 foreign = true;
                                 policy_findings.push(
                                     Finding::new(

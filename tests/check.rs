@@ -744,3 +744,72 @@ fn offline_never_opens_a_socket() {
     assert!(count.load(std::sync::atomic::Ordering::SeqCst) >= 1);
     assert_eq!(check_status(&v, "issuer"), "failed");
 }
+
+#[test]
+fn an_iac_policy_naming_its_own_accounts_provider_is_judged_in_the_roles_account() {
+    // The provider ARN is `${aws_iam_openid_connect_provider.gitlab.arn}` (Terraform
+    // JSON) or built from `${AWS::AccountId}` (CloudFormation): the role's own account.
+    let claims = [
+        "--claim",
+        "sub=project_path:mygroup/app:ref_type:branch:ref:main",
+        "--claim",
+        "aud=https://gitlab.com",
+        "--claim",
+        "project_id=4711",
+        "--claim",
+        "ref_protected=true",
+    ];
+    for role in ["from_string", "from_jsonencode", "trust"] {
+        let v = run_json(
+            oidc_doctor()
+                .args([
+                    "check",
+                    "--policy",
+                    "fixtures/terraform-json/clean.tf.json",
+                    "--role",
+                    role,
+                    "--role-arn",
+                    ROLE,
+                    "--no-aws",
+                    "--offline",
+                ])
+                .args(claims),
+            0,
+        );
+        assert_eq!(v["verdict"]["status"], "allowed", "{role}: {v:#}");
+        assert_eq!(rules(&v), Vec::<&str>::new(), "{role}");
+    }
+    let v = run_json(
+        oidc_doctor()
+            .args([
+                "check",
+                "--policy",
+                "fixtures/cloudformation/cdk.template.json",
+                "--role-arn",
+                ROLE,
+                "--no-aws",
+                "--offline",
+            ])
+            .args(&claims[..4]),
+        0,
+    );
+    assert_eq!(v["verdict"]["status"], "allowed", "{v:#}");
+    // Several roles and no --role: a usage error naming them.
+    let out = oidc_doctor()
+        .args([
+            "check",
+            "--policy",
+            "fixtures/terraform-json/clean.tf.json",
+            "--offline",
+        ])
+        .args(claims)
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("choose one with --role NAME") && err.contains("aws_iam_role.from_string"),
+        "{err}"
+    );
+}

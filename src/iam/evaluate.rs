@@ -350,7 +350,8 @@ fn principal_matches(p: &Principal, request: &Request) -> ElementMatch {
 }
 
 /// `arn:<partition>:iam::<account>:oidc-provider/<host/path>` naming `prefix`, in the
-/// request's partition and account when those are known.
+/// request's partition and account when those are known (an IaC policy's
+/// [`crate::policy::DEPLOYING_ACCOUNT`] is the role's own account).
 fn provider_arn_matches(arn: &str, prefix: &str, request: &Request) -> bool {
     ProviderArn::parse(arn).is_ok_and(|p| {
         p.host_path == prefix
@@ -358,10 +359,11 @@ fn provider_arn_matches(arn: &str, prefix: &str, request: &Request) -> bool {
                 .partition
                 .as_deref()
                 .is_none_or(|want| want == p.partition)
-            && request
-                .account
-                .as_deref()
-                .is_none_or(|want| want == p.account)
+            && (p.account == crate::policy::DEPLOYING_ACCOUNT
+                || request
+                    .account
+                    .as_deref()
+                    .is_none_or(|want| want == p.account))
     })
 }
 

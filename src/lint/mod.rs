@@ -305,6 +305,9 @@ pub fn trust_policies(
     let kind = kind_by_name(Path::new(path));
     let extracted = match kind {
         NameKind::Terraform => crate::policy::from_terraform::extract(path, source),
+        NameKind::TerraformJson => {
+            crate::policy::from_terraform::json_syntax::extract(path, source)
+        }
         NameKind::Yaml | NameKind::Json | NameKind::Other
             if looks_like_cloudformation_text(text) =>
         {
@@ -314,7 +317,7 @@ pub fn trust_policies(
             crate::policy::from_terraform::extract(path, source)
         }
         NameKind::Json | NameKind::Other => return Ok(Ok(Vec::new())),
-        NameKind::TerraformJson | NameKind::GitLabCi | NameKind::Yaml => {
+        NameKind::GitLabCi | NameKind::Yaml => {
             return Err(format!(
                 "{path}: not a file `check --policy` reads trust policies from (policy JSON, Terraform, CloudFormation)"
             ));

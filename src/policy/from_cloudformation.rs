@@ -7,7 +7,7 @@
 //! Each `AssumeRolePolicyDocument` is then evaluated as far as it can be statically:
 //! `Ref`/`Fn::Sub`/`Fn::Join`/`Fn::Select`/`Fn::Split`/`Fn::FindInMap` over
 //! literals, parameter defaults and pseudo parameters (`AWS::Partition` is taken
-//! as `aws`, `AWS::AccountId` as the example account `123456789012`, so an ARN built
+//! as `aws`, `AWS::AccountId` as [`super::DEPLOYING_ACCOUNT`], so an ARN built
 //! from them can still be judged; `AWS::URLSuffix` is `amazonaws.com`), and a
 //! `Ref`/`Fn::GetAtt … Arn` of an `AWS::IAM::OIDCProvider` of the same template
 //! becomes that provider's ARN. Anything else (`Fn::ImportValue`, a parameter
@@ -25,8 +25,8 @@ use crate::json::{self, Member, Node, SourceText, Span, Value, pointer_token};
 use crate::lint::source::{Extracted, ProviderDecl, SourcePolicy};
 use crate::rules;
 
-/// The account used for `AWS::AccountId`: AWS's own documentation example.
-pub const EXAMPLE_ACCOUNT: &str = "123456789012";
+/// The account used for `AWS::AccountId`: the stack's own account.
+pub const EXAMPLE_ACCOUNT: &str = super::DEPLOYING_ACCOUNT;
 /// Deepest chain of intrinsic functions evaluated.
 const MAX_EVAL_DEPTH: usize = 32;
 

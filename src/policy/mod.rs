@@ -8,6 +8,13 @@
 //! reading never stops at the first one.
 
 pub mod from_cloudformation;
+
+/// The account an IaC front end writes where a template says "the account this is
+/// deployed to" (`${AWS::AccountId}`, `data.aws_caller_identity…`, a provider
+/// reference): not knowable statically, and the role's own account at deploy time.
+/// The engine therefore takes it as the request's account; no real account is
+/// twelve zeros.
+pub const DEPLOYING_ACCOUNT: &str = "000000000000";
 pub mod from_json;
 pub mod from_terraform;
 

@@ -1076,7 +1076,7 @@ fn resolved_text(v: &V) -> Option<String> {
         && !head.contains(HOLE)
         && rest.starts_with(":oidc-provider/")
     {
-        return Some(format!("{head}000000000000{rest}"));
+        return Some(format!("{head}{}{rest}", crate::policy::DEPLOYING_ACCOUNT));
     }
     None
 }
