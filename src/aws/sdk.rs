@@ -343,7 +343,7 @@ where
     }
 }
 
-fn credentials_error_in<'a>(err: &'a (dyn StdError + 'static)) -> Option<&'a CredentialsError> {
+fn credentials_error_in(err: &(dyn StdError + 'static)) -> Option<&CredentialsError> {
     let mut current: Option<&(dyn StdError + 'static)> = Some(err);
     while let Some(e) = current {
         if let Some(cred) = e.downcast_ref::<CredentialsError>() {
