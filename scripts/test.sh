@@ -1,13 +1,24 @@
 #!/usr/bin/env bash
 # The whole test suite, exactly as CI runs it (.ci/run calls this script).
 # It provides what the tests need: the differential test's independent IAM
-# evaluator (npm, test-time only, never shipped) is installed into tests/peer.
+# evaluator (npm, test-time only, never shipped) is installed into tests/peer,
+# and moto's AWS emulator (PyPI, test-time only) into the venv tests/.venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ ! -f tests/peer/node_modules/.package-lock.json ] \
    || [ tests/peer/package-lock.json -nt tests/peer/node_modules/.package-lock.json ]; then
   npm ci --prefix tests/peer --no-audit --no-fund --loglevel=error
+fi
+
+# The AWS tests run against moto's server on loopback (tests/support/moto.rs finds it in
+# tests/.venv). Re-installed when the pinned requirements change.
+if [ ! -x tests/.venv/bin/moto_server ] \
+   || [ tests/moto-requirements.txt -nt tests/.venv/bin/moto_server ]; then
+  rm -rf tests/.venv
+  python3 -m venv tests/.venv
+  tests/.venv/bin/pip install --quiet --disable-pip-version-check -r tests/moto-requirements.txt
+  touch tests/.venv/bin/moto_server
 fi
 
 cargo fmt --all -- --check

@@ -5,7 +5,8 @@
 //! [`iam`] (the evaluation engine, pure), [`token`] (JWT decoding), [`gitlab`]
 //! (GitLab's `sub` grammar), [`rules`] (rule identities), [`finding`],
 //! [`simulate`] (the use case), [`report`] (renderers), [`cli`] (the commands),
-//! [`config`] (`.oidc-doctor.toml`), [`fingerprint`] and [`baseline`] (stable
+//! [`config`] (`.oidc-doctor.toml`), [`aws`] (IAM and STS through the AWS SDK,
+//! cargo feature `aws`), [`fingerprint`] and [`baseline`] (stable
 //! finding identities and accepted findings).
 
 pub mod aws;
