@@ -792,13 +792,13 @@ pub fn diagnose(input: CheckInput) -> CheckReport {
                         .iter()
                         .flat_map(|p| p.value.values_of("Federated"))
                     {
-                        if let Ok(arn) = ProviderArn::parse(&v.value) {
-                            if arn.host_path == host_path
-                                && arn.account != role.account
-                                && arn.account != crate::policy::DEPLOYING_ACCOUNT
-                            {
-                                foreign = true;
-                                policy_findings.push(
+                        if let Ok(arn) = ProviderArn::parse(&v.value)
+                            && arn.host_path == host_path
+                            && arn.account != role.account
+                            && arn.account != crate::policy::DEPLOYING_ACCOUNT
+                        {
+                            foreign = true;
+                            policy_findings.push(
                                     Finding::new(
                                         &rules::ROLE_ACCOUNT_MISMATCH,
                                         format!(
@@ -817,7 +817,6 @@ pub fn diagnose(input: CheckInput) -> CheckReport {
                                         Some(&v.pointer),
                                     )),
                                 );
-                            }
                         }
                     }
                 }

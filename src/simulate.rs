@@ -308,10 +308,10 @@ pub fn simulate(input: SimulateInput) -> SimulateReport {
         _ => None,
     };
     let mut condition_notes = Vec::new();
-    if let (Some(p), Some(r), Some(e)) = (&policy, &request, &evaluation) {
-        if matches!(e.decision, Decision::ImplicitDeny) {
-            explain_implicit_deny(p, r, e, &at, &mut findings, &mut condition_notes);
-        }
+    if let (Some(p), Some(r), Some(e)) = (&policy, &request, &evaluation)
+        && matches!(e.decision, Decision::ImplicitDeny)
+    {
+        explain_implicit_deny(p, r, e, &at, &mut findings, &mut condition_notes);
     }
 
     let decision = evaluation

@@ -350,16 +350,16 @@ impl Case {
                 };
                 let mut values = e.values.clone();
                 for d in KNOWN_DIFFERENCES {
-                    if let Oracle::Rewrite(rewrite) = d.oracle {
-                        if (d.applies)(&facts) {
-                            values = values
-                                .into_iter()
-                                .filter_map(|v| match v {
-                                    JsonScalar::Str(s) => rewrite(&facts, &s).map(JsonScalar::Str),
-                                    raw => Some(raw),
-                                })
-                                .collect();
-                        }
+                    if let Oracle::Rewrite(rewrite) = d.oracle
+                        && (d.applies)(&facts)
+                    {
+                        values = values
+                            .into_iter()
+                            .filter_map(|v| match v {
+                                JsonScalar::Str(s) => rewrite(&facts, &s).map(JsonScalar::Str),
+                                raw => Some(raw),
+                            })
+                            .collect();
                     }
                 }
                 Entry {
@@ -648,14 +648,14 @@ impl Builder<'_> {
             let mut piece = Piece::default();
             let mut i = 0;
             while i < chars.len() {
-                if let Some((start, end)) = var_span {
-                    if i == start {
-                        let value: String = chars[start..end].iter().collect();
-                        let v = self.variable(&value);
-                        piece.push(&v.policy, &v.example);
-                        i = end;
-                        continue;
-                    }
+                if let Some((start, end)) = var_span
+                    && i == start
+                {
+                    let value: String = chars[start..end].iter().collect();
+                    let v = self.variable(&value);
+                    piece.push(&v.policy, &v.example);
+                    i = end;
+                    continue;
                 }
                 let c = chars[i];
                 if like && self.p(0.06) {
@@ -1104,15 +1104,15 @@ impl Builder<'_> {
                     };
                     let mut j = 0;
                     while j < chars.len() {
-                        if let Some((s, e)) = var {
-                            if j == s {
-                                let value: String = chars[s..e].iter().collect();
-                                self.feature("arn-variable");
-                                let v = self.variable(&value);
-                                piece.push(&v.policy, &v.example);
-                                j = e;
-                                continue;
-                            }
+                        if let Some((s, e)) = var
+                            && j == s
+                        {
+                            let value: String = chars[s..e].iter().collect();
+                            self.feature("arn-variable");
+                            let v = self.variable(&value);
+                            piece.push(&v.policy, &v.example);
+                            j = e;
+                            continue;
                         }
                         if self.p(0.05) && var.is_none_or(|(s, _)| j >= s) {
                             self.feature("arn-wildcard");

@@ -28,12 +28,13 @@ fn docs_rules_matches_the_registry() {
     let registered: BTreeSet<&str> = ALL.iter().map(|r| r.name).collect();
     for entry in std::fs::read_dir(&dir).expect("docs/rules exists") {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        if let Some(stem) = name.strip_suffix(".md") {
-            if stem != "README" && !registered.contains(stem) {
-                problems.push(format!(
-                    "orphan   docs/rules/{name} (no rule `{stem}` in rules::ALL)"
-                ));
-            }
+        if let Some(stem) = name.strip_suffix(".md")
+            && stem != "README"
+            && !registered.contains(stem)
+        {
+            problems.push(format!(
+                "orphan   docs/rules/{name} (no rule `{stem}` in rules::ALL)"
+            ));
         }
     }
     assert!(

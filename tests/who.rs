@@ -54,10 +54,10 @@ fn examples_are_admitted(policy: &str, v: &Value, ids: (&str, &str)) -> Vec<Stri
         })
         .collect();
     for f in v["findings"].as_array().unwrap() {
-        if let Some(e) = f["example"].as_str() {
-            if !subjects.iter().any(|s| s == e) {
-                subjects.push(e.to_string());
-            }
+        if let Some(e) = f["example"].as_str()
+            && !subjects.iter().any(|s| s == e)
+        {
+            subjects.push(e.to_string());
         }
     }
     for s in &subjects {

@@ -116,15 +116,15 @@ pub fn read_token(
     if !use_env {
         return Ok(None);
     }
-    if let Ok(t) = std::env::var("GITLAB_OIDC_TOKEN") {
-        if !t.trim().is_empty() {
-            return Ok(Some(t.trim().to_string()));
-        }
+    if let Ok(t) = std::env::var("GITLAB_OIDC_TOKEN")
+        && !t.trim().is_empty()
+    {
+        return Ok(Some(t.trim().to_string()));
     }
-    if let Ok(p) = std::env::var("AWS_WEB_IDENTITY_TOKEN_FILE") {
-        if !p.is_empty() {
-            return from_file(&p).map(Some);
-        }
+    if let Ok(p) = std::env::var("AWS_WEB_IDENTITY_TOKEN_FILE")
+        && !p.is_empty()
+    {
+        return from_file(&p).map(Some);
     }
     Ok(None)
 }

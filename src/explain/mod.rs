@@ -356,10 +356,10 @@ fn codes_in(text: &str) -> Vec<&'static str> {
             continue;
         }
         let lower = word.to_ascii_lowercase();
-        if let Some((_, code)) = CODE_ALIASES.iter().find(|(a, _)| *a == lower) {
-            if !codes.contains(code) {
-                codes.push(*code);
-            }
+        if let Some((_, code)) = CODE_ALIASES.iter().find(|(a, _)| *a == lower)
+            && !codes.contains(code)
+        {
+            codes.push(*code);
         }
     }
     codes

@@ -641,17 +641,19 @@ impl Cx<'_> {
         }
         if parts.vars.is_empty() {
             let digits: String = parts.literal.iter().map(|(_, c)| *c).collect();
-            if let Ok(n) = digits.parse::<u64>() {
-                if !(MIN_DURATION..=MAX_DURATION).contains(&n) {
-                    self.report(
-                        &rules::DURATION_EXCEEDS_MAX_SESSION,
-                        format!("--duration-seconds {n} is outside what STS accepts (900 to 43,200 seconds)"),
-                        node,
-                        w.start,
-                        w.raw.len(),
-                        job,
-                    );
-                }
+            if let Ok(n) = digits.parse::<u64>()
+                && !(MIN_DURATION..=MAX_DURATION).contains(&n)
+            {
+                self.report(
+                    &rules::DURATION_EXCEEDS_MAX_SESSION,
+                    format!(
+                        "--duration-seconds {n} is outside what STS accepts (900 to 43,200 seconds)"
+                    ),
+                    node,
+                    w.start,
+                    w.raw.len(),
+                    job,
+                );
             }
             return;
         }

@@ -42,7 +42,7 @@ pub struct Component {
 /// (odd number of parts, or a name GitLab does not use).
 pub fn parse(sub: &str) -> Option<Vec<Component>> {
     let parts: Vec<&str> = sub.split(':').collect();
-    if parts.len() < 2 || parts.len() % 2 != 0 {
+    if parts.len() < 2 || !parts.len().is_multiple_of(2) {
         return None;
     }
     parts

@@ -158,10 +158,10 @@ pub fn evaluate(
         Some(Qualifier::ForAllValues) => satisfied.iter().all(|s| *s),
         _ => satisfied.iter().any(|s| *s),
     };
-    if let Some(why) = undecidable {
-        if !result || operator.base.is_negated() {
-            return out(None, why, false);
-        }
+    if let Some(why) = undecidable
+        && (!result || operator.base.is_negated())
+    {
+        return out(None, why, false);
     }
     let shown = request_values
         .iter()
@@ -412,18 +412,20 @@ enum DateParse {
 /// `2026-01-02T03:04:05Z`, with fractions or offsets).
 fn parse_date(s: &str) -> DateParse {
     use chrono::{DateTime, NaiveDate, NaiveDateTime};
-    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && s.len() <= 12 {
-        if let Ok(secs) = s.parse::<i64>() {
-            return DateParse::Ok(secs * 1000);
-        }
+    if !s.is_empty()
+        && s.bytes().all(|b| b.is_ascii_digit())
+        && s.len() <= 12
+        && let Ok(secs) = s.parse::<i64>()
+    {
+        return DateParse::Ok(secs * 1000);
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return DateParse::Ok(t.timestamp_millis());
     }
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        if let Some(t) = d.and_hms_opt(0, 0, 0) {
-            return DateParse::Ok(t.and_utc().timestamp_millis());
-        }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        && let Some(t) = d.and_hms_opt(0, 0, 0)
+    {
+        return DateParse::Ok(t.and_utc().timestamp_millis());
     }
     for fmt in ["%Y-%m-%dT%H:%M:%S%.fZ", "%Y-%m-%dT%H:%MZ"] {
         if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
@@ -470,18 +472,19 @@ pub fn resolve(
     };
     let mut rest = text;
     while !rest.is_empty() {
-        if variables && rest.starts_with("${") {
-            if let Some(end) = rest[2..].find('}') {
-                let inner = &rest[2..2 + end];
-                rest = &rest[2 + end + 1..];
-                match inner {
-                    "*" => out.push(Token::Lit('*')),
-                    "?" => out.push(Token::Lit('?')),
-                    "$" => out.push(Token::Lit('$')),
-                    _ => out.extend(variable_value(inner, ctx)?.chars().map(Token::Lit)),
-                }
-                continue;
+        if variables
+            && rest.starts_with("${")
+            && let Some(end) = rest[2..].find('}')
+        {
+            let inner = &rest[2..2 + end];
+            rest = &rest[2 + end + 1..];
+            match inner {
+                "*" => out.push(Token::Lit('*')),
+                "?" => out.push(Token::Lit('?')),
+                "$" => out.push(Token::Lit('$')),
+                _ => out.extend(variable_value(inner, ctx)?.chars().map(Token::Lit)),
             }
+            continue;
         }
         let mut chars = rest.chars();
         if let Some(c) = chars.next() {

@@ -234,14 +234,13 @@ pub fn suggest(name: &str) -> Option<String> {
         return Some(c.clone());
     }
     let lower = name.to_ascii_lowercase();
-    if lower.len() >= 4 {
-        if let Some(c) = candidates
+    if lower.len() >= 4
+        && let Some(c) = candidates
             .iter()
             .filter(|c| c.to_ascii_lowercase().starts_with(&lower))
             .min_by_key(|c| c.len())
-        {
-            return Some(c.clone());
-        }
+    {
+        return Some(c.clone());
     }
     candidates
         .into_iter()

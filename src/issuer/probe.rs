@@ -92,13 +92,13 @@ pub async fn probe(opts: &ProbeOptions) -> Result<ProbeReport, String> {
     } else {
         check("issuer-url", CheckStatus::Failed, "see the findings")
     });
-    if let Some(p) = &opts.net.proxy {
-        if !opts.net.overridden(&host, port) {
-            notes.push(format!(
+    if let Some(p) = &opts.net.proxy
+        && !opts.net.overridden(&host, port)
+    {
+        notes.push(format!(
                 "connections go through the proxy {} (HTTPS_PROXY); an intercepting proxy changes the certificate chain, and so the computed thumbprint",
                 p.url
             ));
-        }
     }
 
     let discovery_url = format!(

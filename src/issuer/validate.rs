@@ -374,14 +374,14 @@ pub fn jwks_findings(body: &[u8]) -> Vec<Finding> {
                 continue;
             }
         }
-        if let Some(alg) = k.get("alg").and_then(Value::as_str) {
-            if !ACCEPTED_ALGS.contains(&alg) {
-                out.push(bad(format!(
-                    "{name} is for `{alg}`; STS accepts only {}",
-                    ACCEPTED_ALGS.join(", ")
-                )));
-                continue;
-            }
+        if let Some(alg) = k.get("alg").and_then(Value::as_str)
+            && !ACCEPTED_ALGS.contains(&alg)
+        {
+            out.push(bad(format!(
+                "{name} is for `{alg}`; STS accepts only {}",
+                ACCEPTED_ALGS.join(", ")
+            )));
+            continue;
         }
         if kty == "EC" {
             let crv = k.get("crv").and_then(Value::as_str).unwrap_or("");

@@ -97,13 +97,12 @@ pub fn extract(path: &str, source: &SourceText) -> Extracted {
             "AWS::IAM::Role" => {
                 if let Some(doc) =
                     get(resource, "Properties").and_then(|p| get(p, "AssumeRolePolicyDocument"))
+                    && let Some(p) = template.policy(doc)
                 {
-                    if let Some(p) = template.policy(doc) {
-                        out.policies.push(SourcePolicy {
-                            policy: p,
-                            resource: Some(id.to_string()),
-                        });
-                    }
+                    out.policies.push(SourcePolicy {
+                        policy: p,
+                        resource: Some(id.to_string()),
+                    });
                 }
             }
             "AWS::IAM::OIDCProvider" => out.providers.push(template.provider(id, resource)),

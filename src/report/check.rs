@@ -119,10 +119,10 @@ pub fn human(r: &CheckReport, style: Style) -> String {
         }
         None => {}
     }
-    if let Some(f) = v.blocking.and_then(|i| r.findings.get(i)) {
-        if !f.finding.help.is_empty() {
-            let _ = writeln!(o, "Fix: {}", f.finding.help);
-        }
+    if let Some(f) = v.blocking.and_then(|i| r.findings.get(i))
+        && !f.finding.help.is_empty()
+    {
+        let _ = writeln!(o, "Fix: {}", f.finding.help);
     }
     if !v.depends_on.is_empty() {
         let _ = writeln!(

@@ -74,17 +74,18 @@ pub fn pattern_wildcards(text: &str, variables: bool) -> Vec<char> {
     let mut out = Vec::new();
     let mut rest = text;
     while !rest.is_empty() {
-        if variables && rest.starts_with("${") {
-            if let Some(end) = rest[2..].find('}') {
-                rest = &rest[2 + end + 1..];
-                continue;
-            }
+        if variables
+            && rest.starts_with("${")
+            && let Some(end) = rest[2..].find('}')
+        {
+            rest = &rest[2 + end + 1..];
+            continue;
         }
         let mut chars = rest.chars();
-        if let Some(c) = chars.next() {
-            if c == '*' || c == '?' {
-                out.push(c);
-            }
+        if let Some(c) = chars.next()
+            && (c == '*' || c == '?')
+        {
+            out.push(c);
         }
         rest = chars.as_str();
     }

@@ -180,10 +180,10 @@ fn help(provider: &ProviderArn, prefix: &str, claim: &str, value: Option<&str>) 
         "audience" => format!("write `{prefix}:aud`"),
         _ => {
             let known: Vec<&str> = supported(provider).collect();
-            if !GITLAB_CLAIMS.contains(&claim) {
-                if let Some(near) = crate::policy::from_json::nearest(claim, &known) {
-                    return format!("did you mean `{prefix}:{near}`?");
-                }
+            if !GITLAB_CLAIMS.contains(&claim)
+                && let Some(near) = crate::policy::from_json::nearest(claim, &known)
+            {
+                return format!("did you mean `{prefix}:{near}`?");
             }
             let extra = if provider.is_gitlab_com() {
                 " and the GitLab.com keys (project_id, namespace_id, ref_protected, …)"

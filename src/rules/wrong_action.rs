@@ -57,19 +57,18 @@ impl super::Rule for WrongAction {
                         &actions.pointer,
                     ));
                 }
-            } else if let Some(not_actions) = &s.not_action {
-                if let Some(a) = not_actions
+            } else if let Some(not_actions) = &s.not_action
+                && let Some(a) = not_actions
                     .value
                     .iter()
                     .find(|a| matches_ignore_case(&a.value, ACTION))
-                {
-                    out.push(cx.finding(
+            {
+                out.push(cx.finding(
                         &META,
                         format!("statement {} trusts an OIDC provider but its NotAction {:?} excludes {ACTION}", s.index, a.value),
                         a.span,
                         &a.pointer,
                     ));
-                }
             }
         }
     }

@@ -46,7 +46,7 @@ impl SubPattern {
         if open_end {
             tokens.pop();
         }
-        let parts = if tokens.len() >= 2 && tokens.len() % 2 == 0 {
+        let parts = if tokens.len() >= 2 && tokens.len().is_multiple_of(2) {
             tokens
                 .chunks(2)
                 .map(|c| {

@@ -421,10 +421,11 @@ fn literal_refs_of(policy: &Policy) -> Vec<String> {
     for s in &policy.statements {
         for c in super::sub_conditions(s) {
             for v in &c.condition.values {
-                if let Some(part) = c.pattern(&v.value.text).part("ref") {
-                    if !part.value.contains('*') && !part.value.contains('?') {
-                        push_unique(&mut literal_refs, part.value.clone());
-                    }
+                if let Some(part) = c.pattern(&v.value.text).part("ref")
+                    && !part.value.contains('*')
+                    && !part.value.contains('?')
+                {
+                    push_unique(&mut literal_refs, part.value.clone());
                 }
             }
         }
@@ -586,20 +587,19 @@ impl<'a> Prober<'a> {
                 continue;
             }
             if op.base.is_negated() {
-                if token_key {
-                    if let Some(Value::String(current)) = claims.get(&claim) {
-                        if negated_hits(&op, &values, current) {
-                            match alternatives(&claim)
-                                .iter()
-                                .find(|a| !negated_hits(&op, &values, a))
-                            {
-                                Some(a) => {
-                                    claims.insert(claim.clone(), Value::String((*a).into()));
-                                }
-                                None => {
-                                    claims.remove(&claim);
-                                }
-                            }
+                if token_key
+                    && let Some(Value::String(current)) = claims.get(&claim)
+                    && negated_hits(&op, &values, current)
+                {
+                    match alternatives(&claim)
+                        .iter()
+                        .find(|a| !negated_hits(&op, &values, a))
+                    {
+                        Some(a) => {
+                            claims.insert(claim.clone(), Value::String((*a).into()));
+                        }
+                        None => {
+                            claims.remove(&claim);
                         }
                     }
                 }
@@ -647,10 +647,11 @@ impl<'a> Prober<'a> {
                 let Ok(op) = Operator::parse(&c.operator.value) else {
                     continue;
                 };
-                if op.base.is_negated() && claim_of(&c.key.value).eq_ignore_ascii_case(claim) {
-                    if let Some(v) = c.values.first() {
-                        return Some(v.value.text.clone());
-                    }
+                if op.base.is_negated()
+                    && claim_of(&c.key.value).eq_ignore_ascii_case(claim)
+                    && let Some(v) = c.values.first()
+                {
+                    return Some(v.value.text.clone());
                 }
             }
         }

@@ -83,16 +83,16 @@ pub fn analyze(token: &str, now: DateTime<Utc>) -> TokenReport {
         findings.push(Finding::new(&rules::TOKEN_MALFORMED, p.clone()));
     }
 
-    if let Some(Value::String(alg)) = decoded.header.get("alg") {
-        if !ACCEPTED_ALGS.contains(&alg.as_str()) {
-            findings.push(Finding::new(
-                &rules::TOKEN_ALG_UNSUPPORTED,
-                format!(
-                    "the token is signed with `{alg}`; STS accepts only {}",
-                    ACCEPTED_ALGS.join(", ")
-                ),
-            ));
-        }
+    if let Some(Value::String(alg)) = decoded.header.get("alg")
+        && !ACCEPTED_ALGS.contains(&alg.as_str())
+    {
+        findings.push(Finding::new(
+            &rules::TOKEN_ALG_UNSUPPORTED,
+            format!(
+                "the token is signed with `{alg}`; STS accepts only {}",
+                ACCEPTED_ALGS.join(", ")
+            ),
+        ));
     }
 
     for claim in REQUIRED_CLAIMS {
@@ -111,58 +111,58 @@ pub fn analyze(token: &str, now: DateTime<Utc>) -> TokenReport {
         }
     }
 
-    if let Some(Value::String(iss)) = decoded.claims.get("iss") {
-        if !iss.contains("://") {
-            findings.push(Finding::new(
+    if let Some(Value::String(iss)) = decoded.claims.get("iss")
+        && !iss.contains("://")
+    {
+        findings.push(Finding::new(
                 &rules::LEGACY_CI_JOB_JWT,
                 format!(
                     "`iss` is {iss:?}, without a scheme: the legacy CI_JOB_JWT shape (removed in GitLab 17.0); ID tokens from `id_tokens:` carry \"https://{iss}\""
                 ),
             ));
-        }
     }
 
-    if let Some(Value::Array(auds)) = decoded.claims.get("aud") {
-        if auds.len() > 1 {
-            let list: Vec<String> = auds.iter().map(|a| a.to_string()).collect();
-            findings.push(Finding::new(
-                &rules::MULTIPLE_AUDIENCES,
-                format!(
-                    "`aud` lists {} audiences ({}); how STS matches a list is unconfirmed",
-                    auds.len(),
-                    list.join(", ")
-                ),
-            ));
-        }
+    if let Some(Value::Array(auds)) = decoded.claims.get("aud")
+        && auds.len() > 1
+    {
+        let list: Vec<String> = auds.iter().map(|a| a.to_string()).collect();
+        findings.push(Finding::new(
+            &rules::MULTIPLE_AUDIENCES,
+            format!(
+                "`aud` lists {} audiences ({}); how STS matches a list is unconfirmed",
+                auds.len(),
+                list.join(", ")
+            ),
+        ));
     }
 
     let times = time_claims(&decoded.claims, now);
     let at = |name: &str| times.iter().find(|t| t.name == name);
-    if let Some(exp) = at("exp") {
-        if now.timestamp() >= exp.unix {
-            findings.push(Finding::new(
-                &rules::TOKEN_EXPIRED,
-                format!(
-                    "the token expired {} ago (exp {}, now {})",
-                    duration_words(now.timestamp() - exp.unix),
-                    exp.rfc3339,
-                    rfc3339(now.timestamp())
-                ),
-            ));
-        }
+    if let Some(exp) = at("exp")
+        && now.timestamp() >= exp.unix
+    {
+        findings.push(Finding::new(
+            &rules::TOKEN_EXPIRED,
+            format!(
+                "the token expired {} ago (exp {}, now {})",
+                duration_words(now.timestamp() - exp.unix),
+                exp.rfc3339,
+                rfc3339(now.timestamp())
+            ),
+        ));
     }
-    if let Some(nbf) = at("nbf") {
-        if nbf.unix > now.timestamp() {
-            findings.push(Finding::new(
-                &rules::TOKEN_NOT_YET_VALID,
-                format!(
-                    "the token is not valid for another {} (nbf {}, now {})",
-                    duration_words(nbf.unix - now.timestamp()),
-                    nbf.rfc3339,
-                    rfc3339(now.timestamp())
-                ),
-            ));
-        }
+    if let Some(nbf) = at("nbf")
+        && nbf.unix > now.timestamp()
+    {
+        findings.push(Finding::new(
+            &rules::TOKEN_NOT_YET_VALID,
+            format!(
+                "the token is not valid for another {} (nbf {}, now {})",
+                duration_words(nbf.unix - now.timestamp()),
+                nbf.rfc3339,
+                rfc3339(now.timestamp())
+            ),
+        ));
     }
 
     let sub_components = match decoded.claims.get("sub") {
@@ -190,22 +190,22 @@ fn claim_type_problems(header: &Map<String, Value>, claims: &Map<String, Value>)
             json_kind(v)
         )),
     }
-    if let Some(v) = header.get("kid") {
-        if !v.is_string() {
-            out.push(format!(
-                "the header's `kid` is {}, not a string",
-                json_kind(v)
-            ));
-        }
+    if let Some(v) = header.get("kid")
+        && !v.is_string()
+    {
+        out.push(format!(
+            "the header's `kid` is {}, not a string",
+            json_kind(v)
+        ));
     }
     for name in ["iss", "sub", "azp", "jti"] {
-        if let Some(v) = claims.get(name) {
-            if !v.is_string() {
-                out.push(format!(
-                    "the claims' `{name}` is {}, not a string",
-                    json_kind(v)
-                ));
-            }
+        if let Some(v) = claims.get(name)
+            && !v.is_string()
+        {
+            out.push(format!(
+                "the claims' `{name}` is {}, not a string",
+                json_kind(v)
+            ));
         }
     }
     match claims.get("aud") {
@@ -220,17 +220,17 @@ fn claim_type_problems(header: &Map<String, Value>, claims: &Map<String, Value>)
         )),
     }
     for name in ["exp", "nbf", "iat"] {
-        if let Some(v) = claims.get(name) {
-            if seconds(v).is_none() {
-                out.push(format!(
-                    "the claims' `{name}` is {}, not a number of seconds since 1970 (NumericDate)",
-                    if v.is_number() {
-                        "a number out of range"
-                    } else {
-                        json_kind(v)
-                    }
-                ));
-            }
+        if let Some(v) = claims.get(name)
+            && seconds(v).is_none()
+        {
+            out.push(format!(
+                "the claims' `{name}` is {}, not a number of seconds since 1970 (NumericDate)",
+                if v.is_number() {
+                    "a number out of range"
+                } else {
+                    json_kind(v)
+                }
+            ));
         }
     }
     out

@@ -140,14 +140,12 @@ pub(crate) fn extract_module(
     for block in bodies.iter().flat_map(|b| b.blocks()) {
         let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
         if let ("resource", ["aws_iam_role", _]) = (block.ident.value().as_str(), labels.as_slice())
-        {
-            if let Some(doc) = block
+            && let Some(doc) = block
                 .body
                 .get_attribute("assume_role_policy")
                 .and_then(|a| document_reference(&a.value))
-            {
-                referenced.insert(doc);
-            }
+        {
+            referenced.insert(doc);
         }
     }
 
