@@ -7,7 +7,7 @@ use crate::finding::{Category, Severity};
 
 pub static META: RuleMeta = RuleMeta {
     name: "provider-not-found",
-    category: Category::Connectivity,
+    category: Category::Correctness,
     severity: Severity::Error,
     summary: r#"no IAM OIDC provider in the role's account has the token's `iss` as its URL"#,
     aws_error: Some(super::PROVIDER_NOT_FOUND),

@@ -47,7 +47,10 @@ Resources:
         .unwrap();
     assert_eq!(
         fed.value,
-        "arn:aws:iam::123456789012:oidc-provider/gitlab.com"
+        format!(
+            "arn:aws:iam::{}:oidc-provider/gitlab.com",
+            crate::policy::DEPLOYING_ACCOUNT
+        )
     );
     assert_eq!(fed.pointer, "/Statement/0/Principal/Federated");
     let c = &p.statements[0].conditions[0];
@@ -92,7 +95,10 @@ fn json_long_forms_and_no_value() {
             .next()
             .unwrap()
             .value,
-        "arn:aws:iam::123456789012:oidc-provider/gitlab.com"
+        format!(
+            "arn:aws:iam::{}:oidc-provider/gitlab.com",
+            crate::policy::DEPLOYING_ACCOUNT
+        )
     );
     assert_eq!(s.conditions[0].values[0].value.text, "project_path:g/*");
     assert!(p.unknowns.is_empty());
@@ -130,7 +136,10 @@ fn a_policy_given_as_a_json_string_is_read() {
         .unwrap();
     assert_eq!(
         fed.value,
-        "arn:aws:iam::123456789012:oidc-provider/gitlab.com"
+        format!(
+            "arn:aws:iam::{}:oidc-provider/gitlab.com",
+            crate::policy::DEPLOYING_ACCOUNT
+        )
     );
     let lc = source.line_col(fed.span.start);
     assert_eq!((lc.line, lc.column), (5, 33));
