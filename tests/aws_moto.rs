@@ -13,7 +13,7 @@ mod moto;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use moto::MotoServer;
+use moto::{MotoServer, iam_admin as admin};
 use oidc_doctor::aws::{
     AssumedRole, AwsClient, AwsError, AwsSettings, NO_CREDENTIALS_HINT, ProviderFacts,
 };
@@ -38,19 +38,6 @@ async fn client(moto: &MotoServer) -> AwsClient {
         "testing",
     )
     .await
-}
-
-/// An SDK IAM client for setting up resources, configured explicitly (no environment).
-fn admin(moto: &MotoServer) -> aws_sdk_iam::Client {
-    let config = aws_sdk_iam::Config::builder()
-        .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
-        .region(aws_sdk_iam::config::Region::new("us-east-1"))
-        .endpoint_url(moto.url())
-        .credentials_provider(aws_sdk_iam::config::Credentials::new(
-            "testing", "testing", None, None, "test",
-        ))
-        .build();
-    aws_sdk_iam::Client::from_conf(config)
 }
 
 fn trust_policy(sub: &str) -> Value {

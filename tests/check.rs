@@ -9,7 +9,7 @@ mod common;
 #[path = "support/issuer.rs"]
 mod issuer;
 
-use common::{oidc_doctor, run_json, stdout_of};
+use common::{check_status, oidc_doctor, rule_names as rules, run_json, stdout_of};
 use issuer::{Behaviour, HOST, ISSUER, NOW, Pki, Server, TestKey, claims, jwks_of, temp_file};
 use serde_json::{Value, json};
 
@@ -91,26 +91,6 @@ impl World {
     fn check(&self, token: &str, extra: &[&str], code: i32) -> Value {
         run_json(oidc_doctor().args(self.args(token, extra)), code)
     }
-}
-
-fn rules(v: &Value) -> Vec<&str> {
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap())
-        .collect()
-}
-
-fn check_status<'a>(v: &'a Value, name: &str) -> &'a str {
-    v["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("no check {name}: {v:#}"))["status"]
-        .as_str()
-        .unwrap()
 }
 
 fn with(edit: impl FnOnce(&mut Value)) -> Value {

@@ -15,26 +15,15 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 
-use common::{oidc_doctor, run_json};
+use common::expected::finding;
+use common::{check_status as status, oidc_doctor, rule_names as rules, run_json};
 use issuer::{Behaviour, HOST, ISSUER, NOW, Pki, Server, TestKey, claims, jwks_of, temp_file};
-use moto::MotoServer;
+use moto::{MotoServer, iam_admin as admin};
 use serde_json::{Value, json};
 
 /// moto's fixed account.
 const ACCOUNT: &str = "123456789012";
 const SUB: &str = "project_path:mygroup/app:ref_type:branch:ref:main";
-
-fn admin(moto: &MotoServer) -> aws_sdk_iam::Client {
-    let config = aws_sdk_iam::Config::builder()
-        .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
-        .region(aws_sdk_iam::config::Region::new("us-east-1"))
-        .endpoint_url(moto.url())
-        .credentials_provider(aws_sdk_iam::config::Credentials::new(
-            "testing", "testing", None, None, "test",
-        ))
-        .build();
-    aws_sdk_iam::Client::from_conf(config)
-}
 
 fn trust_policy() -> Value {
     json!({
@@ -139,35 +128,6 @@ fn check(
     let mut again = oidc_doctor();
     again.args(&args);
     (run_json(&mut cmd, code), again)
-}
-
-fn rules(v: &Value) -> Vec<&str> {
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap())
-        .collect()
-}
-
-fn finding<'a>(v: &'a Value, rule: &str) -> &'a Value {
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == rule)
-        .unwrap_or_else(|| panic!("no {rule}: {v:#}"))
-}
-
-fn status<'a>(v: &'a Value, name: &str) -> &'a str {
-    v["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("no check {name}: {v:#}"))["status"]
-        .as_str()
-        .unwrap()
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::expected::finding;
 use common::{gitlab_claims, oidc_doctor, run_json, signed_token, stdout_of};
 use serde_json::Value;
 
@@ -21,15 +22,6 @@ fn simulate(policy: &str, claims: &[&str]) -> assert_cmd::Command {
         cmd.args(["--claim", c]);
     }
     cmd
-}
-
-fn finding<'a>(v: &'a Value, rule: &str) -> &'a Value {
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == rule)
-        .unwrap_or_else(|| panic!("no {rule} finding in {v:#}"))
 }
 
 #[test]

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{oidc_doctor, run_json, stdout_of};
+use common::{oidc_doctor, rule_names as rules, run_json, stdout_of};
 use serde_json::Value;
 
 fn who(policy: &str) -> assert_cmd::Command {
@@ -72,15 +72,6 @@ fn kinds(v: &Value) -> Vec<&str> {
         .unwrap()
         .iter()
         .map(|e| e["kind"].as_str().unwrap())
-        .collect()
-}
-
-fn rules(v: &Value) -> Vec<&str> {
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap())
         .collect()
 }
 

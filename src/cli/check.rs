@@ -5,9 +5,9 @@
 use std::process::ExitCode;
 
 use clap::Args;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::input::{parse_key_value, parse_now, read_capped, read_policy, read_token};
+use super::input::{parse_now, read_capped, read_policy, request_inputs};
 use super::net::{NetArgs, runtime};
 use super::probe::parse_thumbprint;
 use super::{Cli, CliError, Format, print, use_color};
@@ -16,8 +16,7 @@ use crate::issuer::probe::{ProbeOptions, probe};
 use crate::issuer::validate::jwks_findings;
 use crate::json::SourceText;
 use crate::report;
-use crate::simulate::{ClaimsOrigin, PolicySource, RoleArn};
-use crate::token::decode_unverified;
+use crate::simulate::PolicySource;
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -96,53 +95,21 @@ pub struct CheckArgs {
 pub fn run(args: &CheckArgs, cli: &Cli) -> Result<ExitCode, CliError> {
     super::require_format(cli, "check", &[Format::Human, Format::Json])?;
     let now = args.now.unwrap_or_else(chrono::Utc::now);
-    let overrides = args
-        .claims
-        .iter()
-        .map(|c| parse_key_value(c, "--claim"))
-        .collect::<Result<Vec<_>, _>>()?;
-    let context = args
-        .context
-        .iter()
-        .map(|c| parse_key_value(c, "--context"))
-        .collect::<Result<Vec<_>, _>>()?;
-    let role_arn = args
-        .role_arn
-        .as_deref()
-        .map(RoleArn::parse)
-        .transpose()
-        .map_err(CliError::new)?;
-    let token = read_token(
+    let request = request_inputs(
+        &args.claims,
+        &args.context,
+        args.role_arn.as_deref(),
         args.token.as_deref(),
         args.token_file.as_deref(),
-        overrides.is_empty(),
+        "no token: pass --token, --token-file, set GITLAB_OIDC_TOKEN or AWS_WEB_IDENTITY_TOKEN_FILE, or give the claims with --claim KEY=VALUE",
     )?;
-    if token.is_none() && overrides.is_empty() {
-        return Err(CliError::new(
-            "no token: pass --token, --token-file, set GITLAB_OIDC_TOKEN or AWS_WEB_IDENTITY_TOKEN_FILE, or give the claims with --claim KEY=VALUE",
-        ));
-    }
-    let claims_origin = if token.is_some() {
-        ClaimsOrigin::Token
-    } else {
-        ClaimsOrigin::Given
-    };
-    let claims: Result<Map<String, Value>, String> = match &token {
-        Some(t) => decode_unverified(t)
-            .map(|d| d.claims)
-            .map_err(|e| e.message),
-        None => {
-            let mut c = Map::new();
-            c.insert("iss".into(), Value::String("https://gitlab.com".into()));
-            Ok(c)
-        }
-    }
-    .map(|mut c| {
-        for (k, v) in &overrides {
-            c.insert(k.clone(), v.clone());
-        }
-        c
-    });
+    let (token, claims, claims_origin, context, role_arn) = (
+        request.token,
+        request.claims,
+        request.origin,
+        request.context,
+        request.role_arn,
+    );
 
     let policy_file = args
         .policy

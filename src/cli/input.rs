@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::CliError;
-use crate::simulate::PolicySource;
+use crate::simulate::{ClaimsOrigin, PolicySource, RoleArn};
 
 pub use crate::lint::MAX_FILE_BYTES;
 
@@ -127,6 +127,67 @@ pub fn read_token(
         return from_file(&p).map(Some);
     }
     Ok(None)
+}
+
+/// What `simulate` and `check` read alike: the token or the `--claim`s (a token's
+/// claims overridden by `--claim`; given claims default `iss` to GitLab.com), the
+/// `--context` keys and `--role-arn`.
+pub struct RequestInputs {
+    pub token: Option<String>,
+    /// `Err` says why the token could not be decoded.
+    pub claims: Result<serde_json::Map<String, Value>, String>,
+    pub origin: ClaimsOrigin,
+    pub context: Vec<(String, Value)>,
+    pub role_arn: Option<RoleArn>,
+}
+
+pub fn request_inputs(
+    claims: &[String],
+    context: &[String],
+    role_arn: Option<&str>,
+    token: Option<&str>,
+    token_file: Option<&str>,
+    no_claims: &str,
+) -> Result<RequestInputs, CliError> {
+    let pairs = |list: &[String], flag: &str| {
+        list.iter()
+            .map(|c| parse_key_value(c, flag))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let overrides = pairs(claims, "--claim")?;
+    let context = pairs(context, "--context")?;
+    let role_arn = role_arn
+        .map(RoleArn::parse)
+        .transpose()
+        .map_err(CliError::new)?;
+    let token = read_token(token, token_file, overrides.is_empty())?;
+    let (claims, origin) = match &token {
+        Some(t) => (
+            crate::token::decode_unverified(t)
+                .map(|d| d.claims)
+                .map_err(|e| e.message),
+            ClaimsOrigin::Token,
+        ),
+        None if overrides.is_empty() => return Err(CliError::new(no_claims)),
+        None => {
+            let mut given = serde_json::Map::new();
+            given.insert("iss".into(), Value::String("https://gitlab.com".into()));
+            (Ok(given), ClaimsOrigin::Given)
+        }
+    };
+    let claims = claims.map(|mut c| {
+        for (k, v) in overrides {
+            c.insert(k, v);
+        }
+        c
+    });
+    Ok(RequestInputs {
+        token,
+        claims,
+        origin,
+        context,
+        role_arn,
+    })
 }
 
 /// `--now`: RFC 3339 or UNIX seconds.

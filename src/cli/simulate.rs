@@ -2,15 +2,12 @@
 
 use std::process::ExitCode;
 
-use clap::Args;
-use serde_json::{Map, Value};
-
-use super::input::{parse_key_value, parse_now, read_token};
+use super::input::{parse_now, request_inputs};
 use super::{Cli, CliError, Format, print, use_color};
 use crate::iam::evaluate::Decision;
 use crate::report;
-use crate::simulate::{ClaimsOrigin, RoleArn, SimulateInput, simulate};
-use crate::token::decode_unverified;
+use crate::simulate::{SimulateInput, simulate};
+use clap::Args;
 
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
@@ -56,58 +53,21 @@ pub struct SimulateArgs {
 pub fn run(args: &SimulateArgs, cli: &Cli) -> Result<ExitCode, CliError> {
     super::require_format(cli, "simulate", &[Format::Human, Format::Json])?;
     let policy = super::check::read_policy_file(&args.policy, args.role.as_deref())?;
-    let overrides = args
-        .claims
-        .iter()
-        .map(|c| parse_key_value(c, "--claim"))
-        .collect::<Result<Vec<_>, _>>()?;
-    let context = args
-        .context
-        .iter()
-        .map(|c| parse_key_value(c, "--context"))
-        .collect::<Result<Vec<_>, _>>()?;
-    let role_arn = args
-        .role_arn
-        .as_deref()
-        .map(RoleArn::parse)
-        .transpose()
-        .map_err(CliError::new)?;
-
-    let token = read_token(
+    let request = request_inputs(
+        &args.claims,
+        &args.context,
+        args.role_arn.as_deref(),
         args.token.as_deref(),
         args.token_file.as_deref(),
-        overrides.is_empty(),
+        "no claims: pass --claim KEY=VALUE (e.g. --claim sub=project_path:g/p:ref_type:branch:ref:main), --token or --token-file",
     )?;
-    let (claims, claims_origin) = match &token {
-        Some(t) => (
-            decode_unverified(t)
-                .map(|d| d.claims)
-                .map_err(|e| e.message),
-            ClaimsOrigin::Token,
-        ),
-        None if overrides.is_empty() => {
-            return Err(CliError::new(
-                "no claims: pass --claim KEY=VALUE (e.g. --claim sub=project_path:g/p:ref_type:branch:ref:main), --token or --token-file",
-            ));
-        }
-        None => (Ok(Map::new()), ClaimsOrigin::Given),
-    };
-    let claims = claims.map(|mut c| {
-        if !c.contains_key("iss") && claims_origin == ClaimsOrigin::Given {
-            c.insert("iss".into(), Value::String("https://gitlab.com".into()));
-        }
-        for (k, v) in &overrides {
-            c.insert(k.clone(), v.clone());
-        }
-        c
-    });
 
     let report = simulate(SimulateInput {
         policy,
-        claims,
-        claims_origin,
-        context,
-        role_arn,
+        claims: request.claims,
+        claims_origin: request.origin,
+        context: request.context,
+        role_arn: request.role_arn,
         now: Some(args.now.unwrap_or_else(chrono::Utc::now)),
     });
 

@@ -116,3 +116,25 @@ pub fn gitlab_claims(project: &str, branch: &str) -> Value {
         "exp": 1767229200
     })
 }
+
+/// The rule names of a JSON report's findings, in order.
+pub fn rule_names(v: &Value) -> Vec<&str> {
+    v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["rule"].as_str().expect("rule"))
+        .collect()
+}
+
+/// The status (`passed`/`failed`/`skipped`) of the check `name` in a JSON report.
+pub fn check_status<'a>(v: &'a Value, name: &str) -> &'a str {
+    v["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no check {name}: {v:#}"))["status"]
+        .as_str()
+        .expect("status")
+}

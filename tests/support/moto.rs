@@ -148,3 +148,17 @@ pub fn locate() -> Option<PathBuf> {
         .map(|dir| dir.join("moto_server"))
         .find(|candidate| candidate.is_file())
 }
+
+/// An IAM client on `moto` for setting resources up in tests, with explicit dummy
+/// credentials (nothing read from the environment).
+pub fn iam_admin(moto: &MotoServer) -> aws_sdk_iam::Client {
+    let config = aws_sdk_iam::Config::builder()
+        .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
+        .region(aws_sdk_iam::config::Region::new("us-east-1"))
+        .endpoint_url(moto.url())
+        .credentials_provider(aws_sdk_iam::config::Credentials::new(
+            "testing", "testing", None, None, "test",
+        ))
+        .build();
+    aws_sdk_iam::Client::from_conf(config)
+}
