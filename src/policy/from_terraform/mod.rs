@@ -130,9 +130,15 @@ pub(crate) fn extract_module(
     body: &Body,
     map: SpanMap<'_>,
 ) -> Extracted {
-    let siblings = sibling_bodies(path);
+    let module = module_bodies(path);
+    let own_name = std::path::Path::new(path).file_name();
     let mut bodies: Vec<&Body> = vec![body];
-    bodies.extend(siblings.iter());
+    bodies.extend(
+        module
+            .iter()
+            .filter(|(name, _)| Some(name.as_os_str()) != own_name)
+            .map(|(_, b)| b),
+    );
     let env = Env::new(&bodies);
     let mut out = Extracted::default();
     // Documents a role of the module uses as its trust policy (in any file).
@@ -203,20 +209,47 @@ const MAX_SIBLINGS: usize = 64;
 /// Largest sibling file read.
 const MAX_SIBLING_BYTES: u64 = 1 << 20;
 
-/// The other `*.tf` and `*.tf.json` files of the file's directory: a Terraform module is the
-/// whole directory, so `var.*`, `local.*` and providers may be declared there.
-/// Files that cannot be read or parsed are left out (they get their own
-/// `parse-error` when linted).
-fn sibling_bodies(path: &str) -> Vec<Body> {
+/// The parsed `*.tf` and `*.tf.json` files of a module directory, by file name.
+type ModuleBodies = std::rc::Rc<Vec<(std::ffi::OsString, Body)>>;
+
+thread_local! {
+    /// Each module directory is read and parsed once per run, not once per file of
+    /// it: a directory of n files would otherwise parse up to 64 siblings n times.
+    /// Keyed by the directory and its modification time, so a file added or removed
+    /// since is seen.
+    static MODULES: std::cell::RefCell<
+        std::collections::HashMap<(std::path::PathBuf, Option<std::time::SystemTime>), ModuleBodies>,
+    > = std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// The `*.tf` and `*.tf.json` files of the file's directory (the file itself included;
+/// the caller skips it): a Terraform module is the whole directory, so `var.*`,
+/// `local.*` and providers may be declared there. At most [`MAX_SIBLINGS`] files of
+/// [`MAX_SIBLING_BYTES`], in name order; files that cannot be read or parsed are left
+/// out (they get their own `parse-error` when linted).
+fn module_bodies(path: &str) -> ModuleBodies {
     let path = std::path::Path::new(path);
     let Some(dir) = path.parent() else {
-        return Vec::new();
+        return ModuleBodies::default();
     };
     let dir = if dir.as_os_str().is_empty() {
         std::path::Path::new(".")
     } else {
         dir
     };
+    let key = (
+        dir.to_path_buf(),
+        std::fs::metadata(dir).and_then(|m| m.modified()).ok(),
+    );
+    if let Some(hit) = MODULES.with(|m| m.borrow().get(&key).cloned()) {
+        return hit;
+    }
+    let bodies = ModuleBodies::new(read_module(dir));
+    MODULES.with(|m| m.borrow_mut().insert(key, bodies.clone()));
+    bodies
+}
+
+fn read_module(dir: &std::path::Path) -> Vec<(std::ffi::OsString, Body)> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
@@ -226,8 +259,7 @@ fn sibling_bodies(path: &str) -> Vec<Body> {
             matches!(
                 crate::lint::kind_by_name(p),
                 crate::lint::NameKind::Terraform | crate::lint::NameKind::TerraformJson
-            ) && p.file_name() != path.file_name()
-                && std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.len() <= MAX_SIBLING_BYTES)
+            ) && std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.len() <= MAX_SIBLING_BYTES)
         })
         .collect();
     files.sort();
@@ -236,11 +268,13 @@ fn sibling_bodies(path: &str) -> Vec<Body> {
         .iter()
         .filter_map(|p| {
             let text = std::fs::read_to_string(p).ok()?;
-            if crate::lint::kind_by_name(p) == crate::lint::NameKind::TerraformJson {
-                return json_syntax::declarations(&text);
-            }
-            too_deep(&text).is_none().then_some(())?;
-            hcl_edit::parser::parse_body(&text).ok()
+            let body = if crate::lint::kind_by_name(p) == crate::lint::NameKind::TerraformJson {
+                json_syntax::declarations(&text)?
+            } else {
+                too_deep(&text).is_none().then_some(())?;
+                hcl_edit::parser::parse_body(&text).ok()?
+            };
+            Some((p.file_name()?.to_os_string(), body))
         })
         .collect()
 }
