@@ -24,3 +24,6 @@ fi
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
 cargo test --locked
+# The slim build without the AWS SDK (`--no-default-features`): it builds, and the tests of
+# what it keeps pass (check without AWS, the version line, simulate, the library's own).
+cargo test --locked --no-default-features --lib --test check --test distribution --test simulate

@@ -793,3 +793,38 @@ fn an_iac_policy_naming_its_own_accounts_provider_is_judged_in_the_roles_account
         "{err}"
     );
 }
+
+/// The slim build (`--no-default-features`, no AWS SDK): `check --role-arn` still runs
+/// everything else and says why the AWS side was not read.
+#[cfg(not(feature = "aws"))]
+#[test]
+fn a_build_without_aws_support_says_so_and_checks_the_rest() {
+    let w = world();
+    let token = w.key.sign(&claims());
+    let mut args = w.args(&token, &["--provider-client-id", "sts.amazonaws.com"]);
+    args.retain(|a| a != "--no-aws");
+    let v = run_json(oidc_doctor().args(&args), 0);
+    assert_eq!(
+        v["verdict"]["status"], "allowed",
+        "the policy came from --policy"
+    );
+    let version = stdout_of(oidc_doctor().arg("--version"), 0);
+    assert!(version.contains("(features: none)"), "{version}");
+    // Without --policy the role cannot be read: said, and the verdict is indeterminate.
+    let mut args = w.args(&token, &[]);
+    args.retain(|a| a != "--no-aws");
+    let at = args.iter().position(|a| a == "--policy").unwrap();
+    args.drain(at..at + 2);
+    let v = run_json(oidc_doctor().args(&args), 1);
+    assert_eq!(v["verdict"]["status"], "indeterminate");
+    let detail = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "trust-policy")
+        .unwrap()["detail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(detail.contains("built without AWS support"), "{detail}");
+}
