@@ -660,7 +660,7 @@ pub fn diagnose(input: CheckInput) -> CheckReport {
             "token-signature",
             CheckStatus::Passed,
             format!(
-                "verified with {by} from {}",
+                "{by} from {}",
                 jwks.as_ref().map(|j| j.1.as_str()).unwrap_or("")
             ),
         )),

@@ -177,7 +177,11 @@ pub fn simulate(input: SimulateInput) -> SimulateReport {
         } else {
             CheckStatus::Failed
         },
-        detail: None,
+        detail: Some(if policy.is_some() {
+            "parsed as IAM reads it".to_string()
+        } else {
+            "not a policy IAM accepts (see invalid-policy-json)".to_string()
+        }),
     });
     if let Some(p) = &policy {
         for problem in &p.problems {
