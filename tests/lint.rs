@@ -216,3 +216,44 @@ fn the_configured_scope_decides_what_is_too_broad() {
         "{example}"
     );
 }
+
+/// The sized single-read path: a policy of exactly the cap is read whole (its mistake
+/// found at its last line), one byte more is refused — named, exit 2; in a walk, a note.
+#[test]
+fn files_are_read_whole_up_to_the_cap_and_refused_beyond_it() {
+    const CAP: usize = 4 << 20;
+    let dir = tempfile::tempdir().unwrap();
+    let policy =
+        std::fs::read_to_string(common::root().join("fixtures/rules/wrong-action/trigger.json"))
+            .unwrap();
+    // Pad with leading whitespace so the mistake sits at the very end of the file.
+    let padded = |len: usize| format!("{}{}", " ".repeat(len - policy.len()), policy);
+    let at_cap = dir.path().join("at-cap.json");
+    std::fs::write(&at_cap, padded(CAP)).unwrap();
+    let v = run_json(oidc_doctor().args(["lint", at_cap.to_str().unwrap()]), 1);
+    assert_eq!(v["findings"][0]["rule"], "wrong-action", "{v}");
+
+    let big = tempfile::tempdir().unwrap();
+    let over = big.path().join("over-cap.json");
+    std::fs::write(&over, padded(CAP + 1)).unwrap();
+    let out = oidc_doctor()
+        .args(["lint", over.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("larger than 4 MiB"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = oidc_doctor()
+        .args(["lint", big.path().to_str().unwrap(), "--format", "json"])
+        .assert()
+        .code(0)
+        .get_output()
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["findings"].as_array().unwrap().len(), 0);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("larger than 4 MiB"));
+}
