@@ -83,6 +83,23 @@ impl Pattern {
             .collect()
     }
 
+    /// False only when no text that starts with `prefix` can match: the pattern's
+    /// leading literals disagree with `prefix` before its first `*`. Lets a caller
+    /// rule out a whole family of candidate subjects without building any of them.
+    pub fn may_match_with_prefix(&self, prefix: &str) -> bool {
+        let mut tokens = self.tokens.iter();
+        for c in prefix.chars() {
+            match tokens.next() {
+                Some(Token::Any) => return true,
+                Some(Token::One) => {}
+                Some(Token::Lit(l)) if *l == c => {}
+                // A different literal, or a pattern shorter than the prefix.
+                _ => return false,
+            }
+        }
+        true
+    }
+
     pub fn matches(&self, subject: &str) -> bool {
         let mut steps = 0;
         self.matches_counting(subject, &mut steps)
@@ -91,12 +108,13 @@ impl Pattern {
     /// Like [`Pattern::matches`], adding the number of DP cells visited to `steps`
     /// (the unit test proves the bound with it).
     pub fn matches_counting(&self, subject: &str, steps: &mut u64) -> bool {
-        // Fast path: a pattern without wildcards is plain equality.
-        if let Some(lit) = self.as_literal() {
-            *steps += 1;
-            return lit == subject;
-        }
         if let Some(runs) = &self.star_runs {
+            // Fast path: a pattern without wildcards (one run, no star) is plain
+            // equality, compared without building the literal.
+            if let [literal] = runs.as_slice() {
+                *steps += 1;
+                return literal == subject;
+            }
             // `runs` has one more element than there are stars: the first must be a
             // prefix, the last a suffix, the middle ones appear in order between.
             // Each run is searched once over the subject: at most
@@ -174,6 +192,42 @@ pub fn fold_case(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prefix_check_is_necessary_for_a_match() {
+        let cases = [
+            ("project_path:g/*", "project_path:g/", true),
+            ("project_path:g/*", "project_path:h/", false),
+            (
+                "project_path:g/p:ref_type:branch:ref:main",
+                "project_path:h",
+                false,
+            ),
+            ("project_path:g/p", "project_path:g/p:ref", false),
+            ("project_path:?/*", "project_path:x/y", true),
+            ("*", "anything", true),
+            ("", "", true),
+            ("abc", "", true),
+        ];
+        for (pattern, prefix, expected) in cases {
+            let p = Pattern::glob(pattern);
+            assert_eq!(
+                p.may_match_with_prefix(prefix),
+                expected,
+                "{pattern} / {prefix}"
+            );
+            // Soundness: whenever the check says no, the prefix itself and its
+            // extensions do not match.
+            if !expected {
+                for tail in ["", "x", ":ref_type:branch:ref:main"] {
+                    assert!(
+                        !p.matches(&format!("{prefix}{tail}")),
+                        "{pattern} / {prefix}{tail}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn star_crosses_slash_and_colon() {

@@ -558,6 +558,48 @@ impl Parser<'_> {
 }
 
 /// Escapes one reference token for an RFC 6901 JSON pointer.
+/// `parent` + `/` + the escaped `token`, built in one allocation: the policy model
+/// makes a pointer for every value it reads, and `format!` costs several times this.
+pub fn child_pointer(parent: &str, token: &str) -> String {
+    let mut out = String::with_capacity(parent.len() + 1 + token.len());
+    out.push_str(parent);
+    out.push('/');
+    if token.contains(['~', '/']) {
+        for c in token.chars() {
+            match c {
+                '~' => out.push_str("~0"),
+                '/' => out.push_str("~1"),
+                c => out.push(c),
+            }
+        }
+    } else {
+        out.push_str(token);
+    }
+    out
+}
+
+/// `parent` + `/` + an array index, without the formatting machinery.
+pub fn index_pointer(parent: &str, index: usize) -> String {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = index;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let mut out = String::with_capacity(parent.len() + 1 + digits.len() - at);
+    out.push_str(parent);
+    out.push('/');
+    for &d in &digits[at..] {
+        out.push(d as char);
+    }
+    out
+}
+
 pub fn pointer_token(token: &str) -> String {
     if !token.contains(['~', '/']) {
         return token.to_string(); // the usual case: nothing to escape

@@ -150,3 +150,18 @@ fn pointer_tokens_escape_tilde_then_slash() {
     assert_eq!(pointer_token("a/b~c"), "a~1b~0c");
     assert_eq!(pointer_token("~1"), "~01");
 }
+
+#[test]
+fn built_pointers_match_the_escaping_rules() {
+    use super::{child_pointer, index_pointer, pointer_token};
+    for token in ["Statement", "a/b", "~x", "~/", "", "gitlab.com:sub", "ü/~"] {
+        assert_eq!(
+            child_pointer("/Statement/0", token),
+            format!("/Statement/0/{}", pointer_token(token))
+        );
+    }
+    assert_eq!(child_pointer("", "Statement"), "/Statement");
+    for i in [0usize, 7, 10, 99, 100, 12345, usize::MAX] {
+        assert_eq!(index_pointer("/S", i), format!("/S/{i}"));
+    }
+}

@@ -4,7 +4,7 @@ use super::{
     Condition, ConditionValue, JsonType, Located, Policy, PolicyProblem, Principal, PrincipalEntry,
     ProblemKind, Statement,
 };
-use crate::json::{self, Member, Node, Span, Value, pointer_token};
+use crate::json::{self, Member, Node, Span, Value, child_pointer, index_pointer};
 
 /// Why a document could not be read as a policy at all.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,7 +56,7 @@ pub fn from_node(root: &Node) -> Result<Policy, PolicyParseError> {
         ..Policy::default()
     };
     for m in r.dedupe(members, "") {
-        let ptr = format!("/{}", pointer_token(&m.key));
+        let ptr = child_pointer("", &m.key);
         match m.key.as_str() {
             "Version" => {
                 if let Some(v) = r.string(&m.value, &ptr, "Version") {
@@ -77,7 +77,7 @@ pub fn from_node(root: &Node) -> Result<Policy, PolicyParseError> {
                 Value::Array(items) => {
                     policy.statement_is_list = true;
                     for (i, item) in items.iter().enumerate() {
-                        if let Some(s) = r.statement(item, i, &format!("{ptr}/{i}")) {
+                        if let Some(s) = r.statement(item, i, &index_pointer(&ptr, i)) {
                             policy.statements.push(s);
                         }
                     }
@@ -162,7 +162,7 @@ impl Reader {
                     ),
                     Some("remove one of them: what IAM itself does with duplicate keys is not documented".into()),
                     m.key_span,
-                    &format!("{pointer}/{}", pointer_token(&m.key)),
+                    &child_pointer(pointer, &m.key),
                 );
                 self.relate_last(first.key_span);
             } else if let Some(first) = members[..i]
@@ -177,7 +177,7 @@ impl Reader {
                     ),
                     Some("merge them into one key".into()),
                     m.key_span,
-                    &format!("{pointer}/{}", pointer_token(&m.key)),
+                    &child_pointer(pointer, &m.key),
                 );
                 self.relate_last(first.key_span);
             }
@@ -245,7 +245,7 @@ impl Reader {
             Value::String(s) => out.push(Located::new(s.clone(), node.span, pointer)),
             Value::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
-                    let p = format!("{pointer}/{i}");
+                    let p = index_pointer(pointer, i);
                     if let Some(s) = self.string(item, &p, element) {
                         out.push(s);
                     }
@@ -275,7 +275,7 @@ impl Reader {
             Value::Object(members) => {
                 let mut entries = Vec::new();
                 for m in self.dedupe(members, pointer) {
-                    let p = format!("{pointer}/{}", pointer_token(&m.key));
+                    let p = child_pointer(pointer, &m.key);
                     if !["AWS", "Federated", "Service", "CanonicalUser"].contains(&m.key.as_str()) {
                         self.unknown_element(
                             m,
@@ -331,7 +331,7 @@ impl Reader {
             conditions: Vec::new(),
         };
         for m in self.dedupe(members, pointer) {
-            let p = format!("{pointer}/{}", pointer_token(&m.key));
+            let p = child_pointer(pointer, &m.key);
             match m.key.as_str() {
                 "Sid" => s.sid = self.string(&m.value, &p, "Sid"),
                 "Effect" => {
@@ -402,7 +402,7 @@ impl Reader {
             return;
         };
         for op in self.dedupe(ops, pointer) {
-            let op_ptr = format!("{pointer}/{}", pointer_token(&op.key));
+            let op_ptr = child_pointer(pointer, &op.key);
             let Value::Object(keys) = &op.value.value else {
                 self.wrong_type(
                     &op.value,
@@ -414,14 +414,14 @@ impl Reader {
                 continue;
             };
             for k in self.dedupe(keys, &op_ptr) {
-                let key_ptr = format!("{op_ptr}/{}", pointer_token(&k.key));
+                let key_ptr = child_pointer(&op_ptr, &k.key);
                 let mut values = Vec::new();
                 let is_list = matches!(k.value.value, Value::Array(_));
                 let items: Vec<(&Node, String)> = match &k.value.value {
                     Value::Array(items) => items
                         .iter()
                         .enumerate()
-                        .map(|(i, n)| (n, format!("{key_ptr}/{i}")))
+                        .map(|(i, n)| (n, index_pointer(&key_ptr, i)))
                         .collect(),
                     _ => vec![(&k.value, key_ptr.clone())],
                 };

@@ -725,7 +725,8 @@ fn breadth_of(
     // in order) that the engine admits.
     let first_admitted = |pred: &dyn Fn(&Candidate) -> bool, markers: &[&str], realm: Realm| {
         let mut list: Vec<&Candidate> = candidates.iter().filter(|c| pred(c)).collect();
-        list.sort_by_key(|c| {
+        // Cached: the key searches each subject for every marker.
+        list.sort_by_cached_key(|c| {
             let marker = markers
                 .iter()
                 .position(|m| c.subject.contains(m))

@@ -115,6 +115,20 @@ impl SubCheck {
         }
     }
 
+    /// False only when the condition certainly admits no subject that starts
+    /// with `prefix`.
+    fn may_admit_prefixed(&self, prefix: &str) -> bool {
+        match self {
+            SubCheck::Undecided => true,
+            SubCheck::Equals(v) => v.iter().any(|v| v.starts_with(prefix)),
+            SubCheck::EqualsFolded(v) => {
+                let p = fold_case(prefix);
+                v.iter().any(|v| v.starts_with(&p))
+            }
+            SubCheck::Like(v) => v.iter().any(|p| p.may_match_with_prefix(prefix)),
+        }
+    }
+
     /// False only when the condition certainly does not admit `subject`.
     fn may_admit(&self, subject: &str) -> bool {
         match self {
@@ -460,6 +474,15 @@ impl<'a> Prober<'a> {
     /// A stranger's subject the statement admits, when one exists: the role is open
     /// to anyone.
     pub fn anyone(&self, gs: &GitLabStatement<'_>) -> Option<String> {
+        // Every stranger's subject below starts with this: when a `sub` condition
+        // of the statement rules the whole family out (the usual case: a policy
+        // names its own group), none is built or evaluated.
+        let family = format!("project_path:{OUTSIDER_GROUP}/x:ref_type:");
+        if let Some(checks) = self.sub_checks().get(gs.statement.index)
+            && !checks.iter().all(|c| c.may_admit_prefixed(&family))
+        {
+            return None;
+        }
         let mut refs: Vec<String> = vec!["main".into(), ARBITRARY_REF.into(), "v1.0.0".into()];
         for r in self.literal_refs() {
             push_unique(&mut refs, r.clone());
@@ -475,19 +498,23 @@ impl<'a> Prober<'a> {
         None
     }
 
-    /// Whether the policy (every statement, Deny included) admits a pipeline with
-    /// subject `subject`, with claims built to satisfy `gs`'s other conditions.
-    pub fn admits(&self, gs: &GitLabStatement<'_>, subject: &str, realm: Realm) -> bool {
-        // A cheap necessary condition before the engine runs: every positive
-        // `sub` condition of the statement must be able to match.
-        let checks = self.sub_checks.get_or_init(|| {
+    /// Each statement's positive `sub` conditions, compiled once per policy.
+    fn sub_checks(&self) -> &[Vec<SubCheck>] {
+        self.sub_checks.get_or_init(|| {
             self.policy
                 .statements
                 .iter()
                 .map(|s| super::sub_conditions(s).iter().map(SubCheck::of).collect())
                 .collect()
-        });
-        if let Some(checks) = checks.get(gs.statement.index)
+        })
+    }
+
+    /// Whether the policy (every statement, Deny included) admits a pipeline with
+    /// subject `subject`, with claims built to satisfy `gs`'s other conditions.
+    pub fn admits(&self, gs: &GitLabStatement<'_>, subject: &str, realm: Realm) -> bool {
+        // A cheap necessary condition before the engine runs: every positive
+        // `sub` condition of the statement must be able to match.
+        if let Some(checks) = self.sub_checks().get(gs.statement.index)
             && !checks.iter().all(|c| c.may_admit(subject))
         {
             return false;
