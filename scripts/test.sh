@@ -2,7 +2,8 @@
 # The whole test suite, exactly as CI runs it (.ci/run calls this script).
 # It provides what the tests need: the differential test's independent IAM
 # evaluator (npm, test-time only, never shipped) is installed into tests/peer,
-# and moto's AWS emulator (PyPI, test-time only) into the venv tests/.venv.
+# moto's AWS emulator (PyPI, test-time only) into the venv tests/.venv, and cargo-deny
+# (crates.io) into tests/.tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +22,17 @@ if [ ! -x tests/.venv/bin/moto_server ] \
   touch tests/.venv/bin/moto_server
 fi
 
+# The supply-chain policy (deny.toml): licences, banned crates, registries. cargo-deny is
+# built from crates.io once into tests/.tools (pinned, --locked; a debug build, ~3 min).
+# `advisories` needs the RustSec database from GitHub, which this environment cannot
+# reach: run `cargo deny check advisories` where the network allows.
+CARGO_DENY_VERSION=0.20.2
+if ! tests/.tools/bin/cargo-deny --version 2>/dev/null | grep -qx "cargo-deny $CARGO_DENY_VERSION"; then
+  cargo install --locked --quiet --debug cargo-deny --version "$CARGO_DENY_VERSION" --root tests/.tools
+fi
+
 cargo fmt --all -- --check
+tests/.tools/bin/cargo-deny check --hide-inclusion-graph licenses bans sources
 cargo clippy --locked --all-targets -- -D warnings
 cargo test --locked
 # The slim build without the AWS SDK (`--no-default-features`): it builds, and the tests of
