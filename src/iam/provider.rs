@@ -15,8 +15,16 @@ impl ProviderArn {
         if arn.starts_with("https://") || arn.starts_with("http://") {
             return Err(format!("{arn:?} is a URL, not a provider ARN"));
         }
-        let parts: Vec<&str> = arn.splitn(6, ':').collect();
-        let [a, partition, service, region, account, resource] = parts[..] else {
+        // Split without collecting: every lint rule that looks at a principal parses it.
+        let mut parts = arn.splitn(6, ':');
+        let (Some(a), Some(partition), Some(service), Some(region), Some(account), Some(resource)) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
             return Err(format!("{arn:?} is not an ARN"));
         };
         if a != "arn" {

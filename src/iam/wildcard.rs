@@ -175,6 +175,10 @@ impl Pattern {
 /// without regard to case).
 pub fn matches_ignore_case(pattern: &str, subject: &str) -> bool {
     if !pattern.contains(['*', '?']) {
+        if pattern.is_ascii() && subject.is_ascii() {
+            // ASCII folds byte by byte (actions are ASCII).
+            return pattern.eq_ignore_ascii_case(subject);
+        }
         // No wildcard: compare folded characters without building anything.
         return pattern
             .chars()

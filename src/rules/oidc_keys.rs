@@ -72,6 +72,9 @@ impl<'a> OidcKey<'a> {
 /// [`crate::iam::condition::resolve`].
 pub fn pattern_wildcards(text: &str, variables: bool) -> Vec<char> {
     let mut out = Vec::new();
+    if !text.bytes().any(|b| b == b'*' || b == b'?') {
+        return out; // the usual exact value: nothing to look at
+    }
     let mut rest = text;
     while !rest.is_empty() {
         if variables

@@ -215,10 +215,13 @@ impl Grammar {
             };
             match token {
                 Token::Any => {
-                    push(i + 1, q, &mut stack);
                     for (_, to) in &self.states[q].edges {
                         push(i, *to, &mut stack);
                     }
+                    // Pushed last, popped first: a `*` that matches nothing more is
+                    // tried before the search runs on through the language (a
+                    // trailing `*` usually succeeds at once).
+                    push(i + 1, q, &mut stack);
                 }
                 Token::One => {
                     for (_, to) in &self.states[q].edges {
