@@ -101,10 +101,16 @@ impl LintReport {
         }
     }
 
-    fn push(&mut self, file: LintedFile, facts: FileFacts) {
+    fn push(&mut self, mut file: LintedFile, mut facts: FileFacts) {
+        // Everything pushed here lives until the report is printed: no spare
+        // capacity (Vec growth reserves four elements at a time).
+        file.findings.shrink_to_fit();
         let index = self.files.len();
         self.files.push(file);
         if !facts.is_empty() {
+            facts.policies.shrink_to_fit();
+            facts.providers.shrink_to_fit();
+            facts.id_tokens.shrink_to_fit();
             self.facts.push(FileFacts {
                 file: index,
                 ..facts
