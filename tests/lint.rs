@@ -257,3 +257,69 @@ fn files_are_read_whole_up_to_the_cap_and_refused_beyond_it() {
     assert_eq!(v["findings"].as_array().unwrap().len(), 0);
     assert!(String::from_utf8_lossy(&out.stderr).contains("larger than 4 MiB"));
 }
+
+/// A policy JSON file is checked against a provider another file declares: its
+/// statements are re-read for the cross-file checks only when the tree declares a
+/// provider, and the finding lands in the JSON file at the `aud` values.
+#[test]
+fn a_json_policy_meets_the_provider_a_terraform_file_declares() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("oidc.tf"),
+        r#"resource "aws_iam_openid_connect_provider" "gitlab" {
+  url             = "https://gitlab.com"
+  client_id_list  = ["https://gitlab.com"]
+  thumbprint_list = []
+}
+"#,
+    )
+    .unwrap();
+    let policy = r#"{
+  "Version": "2012-10-17",
+  "Statement": [{
+    "Effect": "Allow",
+    "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/gitlab.com"},
+    "Action": "sts:AssumeRoleWithWebIdentity",
+    "Condition": {"StringEquals": {
+      "gitlab.com:aud": "sts.amazonaws.com",
+      "gitlab.com:sub": "project_path:mygroup/app:ref_type:branch:ref:main",
+      "gitlab.com:project_id": "42",
+      "gitlab.com:ref_protected": "true"
+    }}
+  }]
+}
+"#;
+    std::fs::write(dir.path().join("trust.json"), policy).unwrap();
+    let d = dir.path().to_str().unwrap();
+    let v = run_json(oidc_doctor().args(["lint", d]), 1);
+    let aud: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "aud-mismatch")
+        .collect();
+    assert_eq!(aud.len(), 1, "{v}");
+    assert!(
+        aud[0]["location"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("trust.json")
+    );
+    assert_eq!(aud[0]["location"]["line"], 8);
+
+    // The same policy without the provider file: no cross-file finding.
+    std::fs::remove_file(dir.path().join("oidc.tf")).unwrap();
+    let out = oidc_doctor()
+        .args(["lint", d, "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["rule"] != "aud-mismatch"),
+        "{v}"
+    );
+}

@@ -36,8 +36,7 @@ pub fn slim(policy: &Policy) -> Option<Policy> {
     let statements: Vec<Statement> = policy
         .statements
         .iter()
-        .filter(|s| s.effect() == Some(Effect::Allow) && s.principal.is_some())
-        .filter(|s| s.conditions.iter().any(|c| is_aud_key(&c.key.value)))
+        .filter(|s| kept_in_slim(s))
         .map(|s| Statement {
             index: s.index,
             span: s.span,
@@ -72,6 +71,17 @@ pub fn slim(policy: &Policy) -> Option<Policy> {
         span: policy.span,
         ..Policy::default()
     })
+}
+
+/// Whether [`slim`] keeps anything of `policy`.
+pub fn wants_slim(policy: &Policy) -> bool {
+    policy.statements.iter().any(kept_in_slim)
+}
+
+fn kept_in_slim(s: &Statement) -> bool {
+    s.effect() == Some(Effect::Allow)
+        && s.principal.is_some()
+        && s.conditions.iter().any(|c| is_aud_key(&c.key.value))
 }
 
 /// A provider URL as IAM keys it: without `https://`, without a trailing slash.

@@ -54,11 +54,19 @@ pub struct FileFacts {
     pub policies: Vec<SourcePolicy>,
     pub providers: Vec<ProviderDecl>,
     pub id_tokens: Vec<IdTokenDecl>,
+    /// A policy JSON file with statements the cross-file checks read: its slim
+    /// copy is rebuilt from the file's text only when the tree declares a provider
+    /// or an `id_tokens` audience (without either, no cross-file check reads a
+    /// policy, and 10,000 kept copies were a third of a run's memory).
+    pub slim_pending: bool,
 }
 
 impl FileFacts {
     fn is_empty(&self) -> bool {
-        self.policies.is_empty() && self.providers.is_empty() && self.id_tokens.is_empty()
+        self.policies.is_empty()
+            && self.providers.is_empty()
+            && self.id_tokens.is_empty()
+            && !self.slim_pending
     }
 }
 
@@ -83,9 +91,27 @@ impl LintReport {
     /// Runs the cross-file checks over everything read so far (once: the facts
     /// are consumed) and files each finding under its primary location's file.
     pub fn cross_check(&mut self) {
-        let facts = std::mem::take(&mut self.facts);
+        let mut facts = std::mem::take(&mut self.facts);
         if facts.is_empty() {
             return;
+        }
+        let declarations = facts
+            .iter()
+            .any(|f| !f.providers.is_empty() || !f.id_tokens.is_empty());
+        if !declarations {
+            return; // every cross-file check starts from a provider or an id_tokens audience
+        }
+        for f in facts.iter_mut().filter(|f| f.slim_pending) {
+            let slim = self.files.get(f.file).and_then(|file| {
+                let root = json::parse(file.source.text()).ok()?;
+                cross::slim(&from_node(&root).ok()?)
+            });
+            if let Some(policy) = slim {
+                f.policies.push(SourcePolicy {
+                    policy,
+                    resource: None,
+                });
+            }
         }
         let found = cross::check(&self.files, &facts);
         for f in found {
@@ -371,6 +397,7 @@ fn run_extracted(
         policies: extracted.policies,
         providers: extracted.providers,
         id_tokens: extracted.id_tokens,
+        slim_pending: false,
     };
     (
         LintedFile {
@@ -430,12 +457,7 @@ fn lint_json(
                         &PolicyContext::new(path, &source, &policy)
                             .with_scope(opts.config.and_then(|c| c.scope.as_ref())),
                     );
-                    if let Some(policy) = cross::slim(&policy) {
-                        facts.policies.push(SourcePolicy {
-                            policy,
-                            resource: None,
-                        });
-                    }
+                    facts.slim_pending = cross::wants_slim(&policy);
                     findings
                 }
                 Err(e) => vec![invalid_json(path, &source, e.span, e.message)],
