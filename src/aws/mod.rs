@@ -177,15 +177,9 @@ impl RoleArn {
                 one_line(arn)
             ),
         };
-        let mut parts = arn.splitn(6, ':');
-        let (Some("arn"), Some(partition), Some("iam"), Some(""), Some(account), Some(resource)) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
+        let Some(["arn", partition, "iam", "", account, resource]) =
+            crate::iam::provider::arn_fields(arn)
+        else {
             return Err(invalid(
                 "not of the form arn:<partition>:iam::<account>:role/…",
             ));

@@ -9,22 +9,24 @@ pub struct ProviderArn {
     pub host_path: String,
 }
 
+/// The six `:`-separated fields of an ARN (the last one keeps any further `:`),
+/// split without collecting: every lint rule that looks at a principal parses one.
+pub fn arn_fields(arn: &str) -> Option<[&str; 6]> {
+    let mut parts = arn.splitn(6, ':');
+    let mut fields = [""; 6];
+    for f in &mut fields {
+        *f = parts.next()?;
+    }
+    Some(fields)
+}
+
 impl ProviderArn {
     /// Parses an ARN, saying precisely what is wrong when it is not one.
     pub fn parse(arn: &str) -> Result<ProviderArn, String> {
         if arn.starts_with("https://") || arn.starts_with("http://") {
             return Err(format!("{arn:?} is a URL, not a provider ARN"));
         }
-        // Split without collecting: every lint rule that looks at a principal parses it.
-        let mut parts = arn.splitn(6, ':');
-        let (Some(a), Some(partition), Some(service), Some(region), Some(account), Some(resource)) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
+        let Some([a, partition, service, region, account, resource]) = arn_fields(arn) else {
             return Err(format!("{arn:?} is not an ARN"));
         };
         if a != "arn" {
