@@ -35,6 +35,7 @@ cargo fmt --all -- --check
 tests/.tools/bin/cargo-deny check --hide-inclusion-graph licenses bans sources
 cargo clippy --locked --all-targets -- -D warnings
 cargo test --locked
-# The slim build without the AWS SDK (`--no-default-features`): it builds, and the tests of
-# what it keeps pass (check without AWS, the version line, simulate, the library's own).
+# The slim build without the AWS SDK (`--no-default-features`): it builds clippy-clean, and
+# the tests of what it keeps pass (check without AWS, the version line, simulate, the library's own).
+cargo clippy --locked --no-default-features --lib --bins -- -D warnings
 cargo test --locked --no-default-features --lib --test check --test distribution --test simulate
