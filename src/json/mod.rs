@@ -557,7 +557,6 @@ impl Parser<'_> {
     }
 }
 
-/// Escapes one reference token for an RFC 6901 JSON pointer.
 /// `parent` + `/` + the escaped `token`, built in one allocation: the policy model
 /// makes a pointer for every value it reads, and `format!` costs several times this.
 pub fn child_pointer(parent: &str, token: &str) -> String {
@@ -600,6 +599,7 @@ pub fn index_pointer(parent: &str, index: usize) -> String {
     out
 }
 
+/// Escapes one reference token for an RFC 6901 JSON pointer.
 pub fn pointer_token(token: &str) -> String {
     if !token.contains(['~', '/']) {
         return token.to_string(); // the usual case: nothing to escape
