@@ -34,7 +34,9 @@ fi
 cargo fmt --all -- --check
 tests/.tools/bin/cargo-deny check --hide-inclusion-graph licenses bans sources
 cargo clippy --locked --all-targets -- -D warnings
-cargo test --locked
+# Each fuzz target runs its 8,000 deterministic rounds and then on along the same stream
+# until 20 s have passed (tests/fuzz.rs).
+OIDC_DOCTOR_FUZZ_SECONDS=20 cargo test --locked
 # The slim build without the AWS SDK (`--no-default-features`): it builds clippy-clean, and
 # the tests of what it keeps pass (check without AWS, the version line, simulate, the library's own).
 cargo clippy --locked --no-default-features --lib --bins -- -D warnings
