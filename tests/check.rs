@@ -93,6 +93,33 @@ impl World {
     }
 }
 
+/// `check --format json` against `server` without `--ca-file` (so its chain is not
+/// publicly trusted and AWS would rely on the thumbprint) and without a role;
+/// `extra` last.
+fn check_by_thumbprint(
+    server: &Server,
+    token: &str,
+    policy: &tempfile::NamedTempFile,
+    extra: &[&str],
+    code: i32,
+) -> Value {
+    let now = (NOW + 600).to_string();
+    let connect_to = server.connect_to();
+    let mut args = vec![
+        "check",
+        "--token",
+        token,
+        "--now",
+        &now,
+        "--connect-to",
+        &connect_to,
+        "--policy",
+        policy.path().to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    run_json(oidc_doctor().args(args), code)
+}
+
 fn with(edit: impl FnOnce(&mut Value)) -> Value {
     let mut c = claims();
     edit(&mut c);
@@ -347,20 +374,11 @@ fn thumbprints_given_are_compared_with_the_served_chain() {
     let token = key.sign(&claims());
     let computed = issuer::sha1_hex(pki.intermediate.as_ref());
     let run = |thumbprint: &str, code: i32| {
-        run_json(
-            oidc_doctor().args([
-                "check",
-                "--token",
-                &token,
-                "--now",
-                &(NOW + 600).to_string(),
-                "--connect-to",
-                &server.connect_to(),
-                "--policy",
-                policy.path().to_str().unwrap(),
-                "--thumbprint",
-                thumbprint,
-            ]),
+        check_by_thumbprint(
+            &server,
+            &token,
+            &policy,
+            &["--thumbprint", thumbprint],
             code,
         )
     };
@@ -644,22 +662,16 @@ fn a_self_signed_issuer_with_a_stale_thumbprint_is_refused() {
     let policy = temp_file(&policy("123456789012", SUB));
     let token = key.sign(&claims());
     let run = |thumbprint: &str, code: i32| {
-        run_json(
-            oidc_doctor().args([
-                "check",
-                "--token",
-                &token,
-                "--now",
-                &(NOW + 600).to_string(),
-                "--connect-to",
-                &server.connect_to(),
-                "--policy",
-                policy.path().to_str().unwrap(),
+        check_by_thumbprint(
+            &server,
+            &token,
+            &policy,
+            &[
                 "--provider-client-id",
                 "sts.amazonaws.com",
                 "--thumbprint",
                 thumbprint,
-            ]),
+            ],
             code,
         )
     };
