@@ -284,9 +284,80 @@ Examples:
 
 Exit status: 0 (who reports, `oidc-doctor lint` judges), 2 usage error or unreadable input.";
 
+/// The exit code of an internal error (a panic): distinct from 2 (usage or
+/// input errors) so that a pipeline can tell a bug in oidc-doctor from its own
+/// mistake.
+pub const INTERNAL_ERROR_EXIT: i32 = 3;
+
+/// The subcommand being run, for the internal-error line.
+static RUNNING: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+
+/// A panic is a bug, never an exit path: instead of a backtrace (or, in the
+/// release build's `panic = "abort"`, SIGABRT and exit 134), one line naming
+/// the command and the version, and [`INTERNAL_ERROR_EXIT`]. The panic message
+/// is escaped: it may quote input.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let command = RUNNING.get().copied().unwrap_or("(parsing arguments)");
+        let _ = writeln!(
+            std::io::stderr(),
+            "internal error in oidc-doctor {VERSION}, command `{command}`{place}: {}; please report it",
+            payload.escape_debug()
+        );
+        let _ = std::io::stdout().flush();
+        std::process::exit(INTERNAL_ERROR_EXIT);
+    }));
+}
+
+impl Command {
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Lint(_) => "lint",
+            Command::Check(_) => "check",
+            Command::Simulate(_) => "simulate",
+            Command::Rules(_) => "rules",
+            Command::Who(_) => "who",
+            Command::Decode(_) => "decode",
+            Command::Probe(_) => "probe",
+            Command::Explain(_) => "explain",
+            Command::Completions(_) => "completions",
+            Command::Man(_) => "man",
+        }
+    }
+}
+
 /// Parses the command line, runs the command, and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    install_panic_hook();
+    main_from(std::env::args_os())
+}
+
+/// [`main`] over the given arguments (the first is the program name), without
+/// installing the panic hook: the growth tests run commands in-process.
+pub fn main_from<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = Cli::parse_from(args);
+    let _ = RUNNING.set(cli.command.name());
+    if std::env::var_os("OIDC_DOCTOR_TEST_PANIC").is_some_and(|v| v == cli.command.name()) {
+        // The panic hook's own test: a real panic through the real binary.
+        panic!(
+            "OIDC_DOCTOR_TEST_PANIC asked for a panic in \u{1b}[31m`{}`",
+            cli.command.name()
+        );
+    }
     let result = match &cli.command {
         Command::Lint(args) => lint::run(args, &cli),
         Command::Check(args) => check::run(args, &cli),

@@ -165,7 +165,8 @@ pub fn evaluate(
     }
     let shown = request_values
         .iter()
-        .map(|v| format!("{v:?}"))
+        .take(MAX_QUOTED_VALUES)
+        .map(|v| quote(v))
         .collect::<Vec<_>>()
         .join(", ");
     let mut reason = describe(operator, key, &shown, values, result);
@@ -175,13 +176,34 @@ pub fn evaluate(
     out(Some(result), reason, false)
 }
 
+/// The most policy values a reason quotes: the subject analysis evaluates a
+/// condition of thousands of values thousands of times, and a reason is read by
+/// a person; the rest are counted.
+pub const MAX_QUOTED_VALUES: usize = 16;
+
+/// The most characters of one value a reason quotes (IAM's largest trust policy
+/// is 8,192 characters; a longer value is cut, its length said).
+pub const MAX_QUOTED_CHARS: usize = 256;
+
+/// `"value"`, or its first [`MAX_QUOTED_CHARS`] characters and its length.
+fn quote(v: &str) -> String {
+    match v.char_indices().nth(MAX_QUOTED_CHARS) {
+        None => format!("{v:?}"),
+        Some((cut, _)) => format!("{:?}… ({} characters)", &v[..cut], v.chars().count()),
+    }
+}
+
 fn describe(op: &Operator, key: &str, shown: &str, values: &[String], result: bool) -> String {
     let many = values.len() > 1;
-    let list = values
+    let mut list = values
         .iter()
-        .map(|v| format!("{v:?}"))
+        .take(MAX_QUOTED_VALUES)
+        .map(|v| quote(v))
         .collect::<Vec<_>>()
         .join(", ");
+    if values.len() > MAX_QUOTED_VALUES {
+        list.push_str(&format!(", … ({} more)", values.len() - MAX_QUOTED_VALUES));
+    }
     let list = if many { format!("[{list}]") } else { list };
     let base = op.base;
     let (holds, fails) = match (base.comparison(), base.is_negated(), many) {

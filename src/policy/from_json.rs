@@ -111,6 +111,58 @@ pub fn from_node(root: &Node) -> Result<Policy, PolicyParseError> {
     Ok(policy)
 }
 
+/// Objects up to this many members are checked for duplicates pairwise (at most
+/// 120 comparisons, no allocation); larger ones through a hash index.
+const PAIRWISE_MEMBERS: usize = 16;
+
+/// Where each key of a large object first and last occurs, and, per
+/// ASCII-lowercased key, the first index of its first two distinct spellings in
+/// source order (the earliest member spelt differently from a given one is the
+/// first of those two that is not its own spelling).
+struct DuplicateIndex<'m> {
+    first_exact: std::collections::HashMap<&'m str, usize>,
+    last_exact: std::collections::HashMap<&'m str, usize>,
+    folded: std::collections::HashMap<String, [Option<usize>; 2]>,
+}
+
+impl<'m> DuplicateIndex<'m> {
+    fn new(members: &'m [Member]) -> Self {
+        let mut first_exact = std::collections::HashMap::with_capacity(members.len());
+        let mut last_exact = std::collections::HashMap::with_capacity(members.len());
+        let mut folded: std::collections::HashMap<String, [Option<usize>; 2]> =
+            std::collections::HashMap::new();
+        for (i, m) in members.iter().enumerate() {
+            let key = m.key.as_str();
+            last_exact.insert(key, i);
+            if let std::collections::hash_map::Entry::Vacant(e) = first_exact.entry(key) {
+                e.insert(i);
+                let slots = folded.entry(key.to_ascii_lowercase()).or_default();
+                if slots[0].is_none() {
+                    slots[0] = Some(i);
+                } else if slots[1].is_none() {
+                    slots[1] = Some(i);
+                }
+            }
+        }
+        DuplicateIndex {
+            first_exact,
+            last_exact,
+            folded,
+        }
+    }
+
+    /// The earliest member before `i` whose key equals `key` but for ASCII case.
+    fn earlier_other_spelling(&self, members: &[Member], i: usize, key: &str) -> Option<usize> {
+        let slots = self.folded.get(key.to_ascii_lowercase().as_str())?;
+        slots
+            .iter()
+            .flatten()
+            .copied()
+            .find(|&f| members[f].key != key)
+            .filter(|&f| f < i)
+    }
+}
+
 #[derive(Default)]
 struct Reader {
     problems: Vec<PolicyProblem>,
@@ -143,46 +195,79 @@ impl Reader {
 
     /// Returns the members that count (the last of exact duplicates, in source
     /// order) and records every duplicate, including keys differing only in case.
+    ///
+    /// Linear in the number of members: a small object (every real policy's) is
+    /// scanned pairwise, which is cheaper than hashing; a large one goes through
+    /// [`DuplicateIndex`], so 40,000 keys cost 40,000 look-ups, not 800 million
+    /// comparisons.
     fn dedupe<'m>(&mut self, members: &'m [Member], pointer: &str) -> Vec<&'m Member> {
-        let mut kept: Vec<&Member> = Vec::with_capacity(members.len());
-        for (i, m) in members.iter().enumerate() {
-            let later_exact = members[i + 1..].iter().any(|n| n.key == m.key);
-            if later_exact {
-                continue;
+        if members.len() <= PAIRWISE_MEMBERS {
+            let mut kept: Vec<&Member> = Vec::with_capacity(members.len());
+            for (i, m) in members.iter().enumerate() {
+                if !members[i + 1..].iter().any(|n| n.key == m.key) {
+                    kept.push(m);
+                }
             }
-            kept.push(m);
+            for (i, m) in members.iter().enumerate() {
+                let earlier = &members[..i];
+                if let Some(first) = earlier.iter().find(|n| n.key == m.key) {
+                    self.duplicate(m, first, pointer);
+                } else if let Some(first) = earlier
+                    .iter()
+                    .find(|n| n.key != m.key && n.key.eq_ignore_ascii_case(&m.key))
+                {
+                    self.case_duplicate(m, first, pointer);
+                }
+            }
+            return kept;
         }
+        let index = DuplicateIndex::new(members);
+        let kept = members
+            .iter()
+            .enumerate()
+            .filter(|(i, m)| index.last_exact.get(m.key.as_str()) == Some(i))
+            .map(|(_, m)| m)
+            .collect();
         for (i, m) in members.iter().enumerate() {
-            if let Some(first) = members[..i].iter().find(|n| n.key == m.key) {
-                self.problem(
-                    ProblemKind::DuplicateKey,
-                    format!(
-                        "`{}` appears more than once in the same object; the last occurrence wins and the earlier ones are ignored",
-                        first.key
-                    ),
-                    Some("remove one of them: what IAM itself does with duplicate keys is not documented".into()),
-                    m.key_span,
-                    &child_pointer(pointer, &m.key),
-                );
-                self.relate_last(first.key_span);
-            } else if let Some(first) = members[..i]
-                .iter()
-                .find(|n| n.key != m.key && n.key.eq_ignore_ascii_case(&m.key))
-            {
-                self.problem(
-                    ProblemKind::DuplicateKey,
-                    format!(
-                        "`{}` and `{}` differ only in case; both are kept and read separately",
-                        first.key, m.key
-                    ),
-                    Some("merge them into one key".into()),
-                    m.key_span,
-                    &child_pointer(pointer, &m.key),
-                );
-                self.relate_last(first.key_span);
+            let first_exact = index.first_exact.get(m.key.as_str()).copied();
+            match first_exact {
+                Some(f) if f < i => self.duplicate(m, &members[f], pointer),
+                _ => {
+                    if let Some(f) = index.earlier_other_spelling(members, i, &m.key) {
+                        self.case_duplicate(m, &members[f], pointer);
+                    }
+                }
             }
         }
         kept
+    }
+
+    fn duplicate(&mut self, m: &Member, first: &Member, pointer: &str) {
+        self.problem(
+            ProblemKind::DuplicateKey,
+            format!(
+                "`{}` appears more than once in the same object; the last occurrence wins and the earlier ones are ignored",
+                first.key
+            ),
+            Some("remove one of them: what IAM itself does with duplicate keys is not documented".into()),
+            m.key_span,
+            &child_pointer(pointer, &m.key),
+        );
+        self.relate_last(first.key_span);
+    }
+
+    fn case_duplicate(&mut self, m: &Member, first: &Member, pointer: &str) {
+        self.problem(
+            ProblemKind::DuplicateKey,
+            format!(
+                "`{}` and `{}` differ only in case; both are kept and read separately",
+                first.key, m.key
+            ),
+            Some("merge them into one key".into()),
+            m.key_span,
+            &child_pointer(pointer, &m.key),
+        );
+        self.relate_last(first.key_span);
     }
 
     fn unknown_element(&mut self, m: &Member, pointer: &str, known: &[&str], inside: &str) {

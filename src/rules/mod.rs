@@ -13,6 +13,7 @@ use crate::iam::provider::ProviderArn;
 use crate::json::{SourceText, Span};
 use crate::policy::{Located, Policy, Statement};
 
+mod analysis_limit;
 mod aud_mismatch;
 mod claim_not_admitted;
 mod duplicate_json_key;
@@ -182,6 +183,7 @@ pub static ALL: &[&RuleMeta] = &[
     &path_based_identity::META,
     &unprotected_refs_admitted::META,
     &merge_request_pipelines_admitted::META,
+    &analysis_limit::META,
     // Cross-file checks of IaC trees (src/lint/cross.rs).
     &aud_mismatch::META,
     &id_token_aud_mismatch::META,
@@ -257,9 +259,11 @@ pub static POLICY_RULES: &[&dyn Rule] = &[
     &path_based_identity::PathBasedIdentity,
     &unprotected_refs_admitted::UnprotectedRefsAdmitted,
     &merge_request_pipelines_admitted::MergeRequestPipelinesAdmitted,
+    &analysis_limit::AnalysisLimit,
 ];
 
 // Short names for the rules other modules report directly.
+pub use analysis_limit::META as ANALYSIS_LIMIT;
 pub use aud_mismatch::META as AUD_MISMATCH;
 pub use audience_not_in_client_ids::META as AUDIENCE_NOT_IN_CLIENT_IDS;
 pub use claim_not_admitted::META as CLAIM_NOT_ADMITTED;
@@ -312,6 +316,10 @@ pub use unknown_policy_element::META as UNKNOWN_POLICY_ELEMENT;
 pub use waf_challenge::META as WAF_CHALLENGE;
 pub use web_identity_token_not_an_id_token::META as WEB_IDENTITY_TOKEN_NOT_AN_ID_TOKEN;
 pub use wrong_action::META as WRONG_ACTION;
+
+/// The longest trust policy IAM accepts, in characters (whitespace excluded):
+/// the bound that lets the analysis cap what no deployable policy can exceed.
+pub use policy_too_large::MAX_QUOTA as MAX_TRUST_POLICY_CHARS;
 
 /// Looks a rule up by name.
 pub fn by_name(name: &str) -> Option<&'static RuleMeta> {

@@ -55,6 +55,32 @@ pub struct Analysis {
     pub subjects: Vec<Admitted>,
     pub exclusions: Vec<Exclusion>,
     pub owner: Owner,
+    /// The analysis limits this policy reached, with what was still checked.
+    pub limits: Vec<LimitHit>,
+}
+
+/// No trust policy IAM accepts is longer than 8,192 characters (the most the
+/// quota can be raised to), so no deployable `sub` value is either: a longer
+/// one is not searched for the subjects it admits (the search is super-linear
+/// in a value's length), and [`LimitHit`] says so.
+pub const MAX_ANALYSED_VALUE_CHARS: usize = crate::rules::MAX_TRUST_POLICY_CHARS;
+
+/// The engine work the breadth probes of one policy may spend, counted in
+/// condition values evaluated. A trust policy at IAM's 8,192-character maximum
+/// with a few hundred wildcard values needs a few million; a generated document
+/// far beyond IAM's limits stops here, and [`LimitHit`] names the values whose
+/// breadth was not probed.
+pub const MAX_PROBE_WORK: u64 = 8_000_000;
+
+/// An analysis limit the policy reached: which, where, and what was still checked.
+#[derive(Debug, Clone)]
+pub struct LimitHit {
+    /// The limit's name, as the finding quotes it (`MAX_PROBE_WORK`).
+    pub limit: &'static str,
+    pub message: String,
+    /// The first value left unanalysed.
+    pub span: Span,
+    pub pointer: String,
 }
 
 /// How a statement restricts `sub`.
@@ -458,8 +484,9 @@ pub fn analyze(policy: &Policy, scope: Option<&Scope>) -> Analysis {
     let prober = Prober::new(policy);
 
     let mut subjects = Vec::new();
+    let mut limits: Vec<LimitHit> = too_long_values(policy).into_iter().collect();
     for gs in &allows {
-        subjects.extend(admitted_by(gs, policy, &owner, &prober));
+        subjects.extend(admitted_by(gs, policy, &owner, &prober, &mut limits));
     }
 
     let issuers: Vec<String> = allows
@@ -517,6 +544,7 @@ pub fn analyze(policy: &Policy, scope: Option<&Scope>) -> Analysis {
         subjects,
         exclusions: exclusions(policy, scope),
         owner,
+        limits,
     }
 }
 
@@ -525,6 +553,7 @@ fn admitted_by(
     policy: &Policy,
     owner: &Owner,
     prober: &Prober<'_>,
+    limits: &mut Vec<LimitHit>,
 ) -> Vec<Admitted> {
     let s = gs.statement;
     let prefix = gs.prefix();
@@ -630,13 +659,30 @@ fn admitted_by(
         .statements
         .iter()
         .any(|d| d.effect() == Some(Effect::Deny));
-    first
+    let mut unprobed: Vec<&Located<crate::policy::ConditionValue>> = Vec::new();
+    let admitted = first
         .condition
         .values
         .iter()
         .map(|v| {
-            let pattern = first.pattern(&v.value.text);
-            let has_variables = variables && v.value.text.contains("${");
+            let text = &v.value.text;
+            if text.len() > MAX_ANALYSED_VALUE_CHARS {
+                let mut a = base(
+                    Restriction::Value,
+                    first.condition.operator.value.clone(),
+                    first.condition.key.value.clone(),
+                    SubPattern::new("", first.like(), first.ignore_case()),
+                );
+                a.pattern.text = text.clone();
+                a.location = Some((v.span, v.pointer.clone()));
+                a.description = format!(
+                    "not analysed: a value of {} bytes, longer than any trust policy IAM accepts",
+                    text.len()
+                );
+                return a;
+            }
+            let pattern = first.pattern(text);
+            let has_variables = variables && text.contains("${");
             let never_matches = !has_variables && !pattern.can_match();
             let mut a = base(
                 Restriction::Value,
@@ -647,6 +693,15 @@ fn admitted_by(
             a.location = Some((v.span, v.pointer.clone()));
             a.has_variables = has_variables;
             a.never_matches = never_matches;
+            // Probed through this value alone: the values of one key are ORed,
+            // so what the statement admits with only this value it admits with
+            // all of them, and a probe costs the statement's other conditions,
+            // not every value again.
+            let alone = with_one_value(s, first.condition, v);
+            let alone = GitLabStatement {
+                statement: &alone,
+                provider: gs.provider.clone(),
+            };
             a.description = if has_variables {
                 format!(
                     "`{}` (holds a policy variable: the subject depends on the request)",
@@ -660,15 +715,107 @@ fn admitted_by(
             } else {
                 a.pattern.description()
             };
-            if !has_variables && !never_matches && a.pattern.has_wildcards() {
-                a.breadth = breadth_of(&a, gs, owner, prober);
+            let probed = !has_variables && !never_matches;
+            if probed && a.pattern.has_wildcards() {
+                a.breadth = breadth_of(&a, &alone, owner, prober);
             }
-            if !has_variables && !never_matches && has_deny {
-                trim_denied(&mut a, gs, owner, prober);
+            if probed && has_deny {
+                trim_denied(&mut a, &alone, owner, prober);
+            }
+            // A value whose probes met the spent budget (even halfway) counts
+            // as not probed.
+            if probed && (a.pattern.has_wildcards() || has_deny) && prober.exhausted() {
+                unprobed.push(v);
             }
             a
         })
-        .collect()
+        .collect();
+    let statement = s.index;
+    if let Some(v) = unprobed.first() {
+        limits.push(LimitHit {
+            limit: "MAX_PROBE_WORK",
+            message: format!(
+                "the breadth probes reached their budget of {MAX_PROBE_WORK} evaluated condition values: {} of the {} `sub` values of statement {statement} were not probed for over-broad subjects (each was still checked for whether GitLab can issue a matching subject)",
+                unprobed.len(),
+                first.condition.values.len(),
+            ),
+            span: v.span,
+            pointer: v.pointer.clone(),
+        });
+    }
+    admitted
+}
+
+/// The `sub` values too long to search ([`MAX_ANALYSED_VALUE_CHARS`]), in any
+/// statement and under any operator, as one limit at the first of them.
+fn too_long_values(policy: &Policy) -> Option<LimitHit> {
+    let long: Vec<&Located<crate::policy::ConditionValue>> = policy
+        .statements
+        .iter()
+        .flat_map(|s| sub_conditions(s).into_iter().map(|c| c.condition))
+        .flat_map(|c| &c.values)
+        .filter(|v| v.value.text.len() > MAX_ANALYSED_VALUE_CHARS)
+        .collect();
+    let first = long.first()?;
+    let many = long.len() > 1;
+    Some(LimitHit {
+        limit: "MAX_ANALYSED_VALUE_CHARS",
+        message: format!(
+            "{} `sub` value{} longer than {} bytes, more than any trust policy IAM accepts: the subjects {} admit{} were not searched (never-matching and over-broad patterns are not reported for {}); {} still checked for operator, key and exact-match use",
+            long.len(),
+            if many { "s are" } else { " is" },
+            MAX_ANALYSED_VALUE_CHARS,
+            if many { "they" } else { "it" },
+            if many { "" } else { "s" },
+            if many { "them" } else { "it" },
+            if many { "they are" } else { "it is" },
+        ),
+        span: first.span,
+        pointer: first.pointer.clone(),
+    })
+}
+
+/// `s` with `value` as the only value of its `condition`: what the statement
+/// admits through that one value. Built without copying the condition's other
+/// values (there may be thousands).
+fn with_one_value(
+    s: &Statement,
+    condition: &Condition,
+    value: &Located<crate::policy::ConditionValue>,
+) -> Statement {
+    let conditions = s
+        .conditions
+        .iter()
+        .map(|c| {
+            if std::ptr::eq(c, condition) {
+                Condition {
+                    operator: c.operator.clone(),
+                    key: c.key.clone(),
+                    values: vec![value.clone()],
+                    values_span: c.values_span,
+                    values_pointer: c.values_pointer.clone(),
+                    values_is_list: c.values_is_list,
+                }
+            } else {
+                c.clone()
+            }
+        })
+        .collect();
+    Statement {
+        index: s.index,
+        span: s.span,
+        pointer: s.pointer.clone(),
+        sid: s.sid.clone(),
+        effect: s.effect.clone(),
+        principal: s.principal.clone(),
+        not_principal: s.not_principal.clone(),
+        action: s.action.clone(),
+        not_action: s.not_action.clone(),
+        resource: s.resource.clone(),
+        not_resource: s.not_resource.clone(),
+        condition: s.condition.clone(),
+        conditions,
+    }
 }
 
 /// Takes out of `a.ref_types` the ref types a Deny statement removes (every

@@ -135,8 +135,13 @@ impl SubPattern {
         }
     }
 
-    /// Whether some subject of `grammar` matches.
+    /// Whether some subject of `grammar` matches. A value longer than
+    /// [`super::MAX_ANALYSED_VALUE_CHARS`] is not searched and counts as one
+    /// that may match (the analysis reports it as not analysed instead).
     pub fn can_match_in(&self, grammar: &Grammar) -> bool {
+        if self.text.len() > super::MAX_ANALYSED_VALUE_CHARS {
+            return true;
+        }
         if self.ignore_case {
             // The grammar folds case itself: it needs the pattern as written.
             grammar.can_match(self.compiled().tokens(), true)

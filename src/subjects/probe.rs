@@ -11,7 +11,7 @@
 use serde_json::{Map, Value};
 
 use crate::iam::context::{ContextValue, Origin, RequestContext};
-use crate::iam::evaluate::{Decision, Request, evaluate};
+use crate::iam::evaluate::{Decision, Request, evaluate_statements};
 use crate::iam::operator::{BaseOperator, Comparison, Family, Operator, Qualifier};
 use crate::iam::wildcard::{Pattern, fold_case};
 use crate::policy::{Effect, Policy, Statement};
@@ -447,9 +447,13 @@ fn literal_refs_of(policy: &Policy) -> Vec<String> {
     literal_refs
 }
 
-/// Runs probes through the engine.
+/// Runs probes through the engine, within [`super::MAX_PROBE_WORK`].
 pub struct Prober<'a> {
     policy: &'a Policy,
+    /// Condition values evaluated so far, against [`super::MAX_PROBE_WORK`].
+    work: std::cell::Cell<u64>,
+    /// The condition values of the Deny statements, evaluated by every probe.
+    deny_values: std::cell::OnceCell<u64>,
     /// Refs the policy's `sub` values name literally, for "anyone" probes
     /// (computed on first use: most rules build a prober and never probe).
     literal_refs: std::cell::OnceCell<Vec<String>>,
@@ -461,6 +465,8 @@ impl<'a> Prober<'a> {
     pub fn new(policy: &'a Policy) -> Prober<'a> {
         Prober {
             policy,
+            work: std::cell::Cell::new(0),
+            deny_values: std::cell::OnceCell::new(),
             literal_refs: std::cell::OnceCell::new(),
             sub_checks: std::cell::OnceCell::new(),
         }
@@ -513,8 +519,11 @@ impl<'a> Prober<'a> {
     /// subject `subject`, with claims built to satisfy `gs`'s other conditions.
     pub fn admits(&self, gs: &GitLabStatement<'_>, subject: &str, realm: Realm) -> bool {
         // A cheap necessary condition before the engine runs: every positive
-        // `sub` condition of the statement must be able to match.
-        if let Some(checks) = self.sub_checks().get(gs.statement.index)
+        // `sub` condition of the statement must be able to match (for the
+        // policy's own statements; a statement cut down to one value is
+        // cheaper to evaluate than its full checks).
+        if self.is_own(gs)
+            && let Some(checks) = self.sub_checks().get(gs.statement.index)
             && !checks.iter().all(|c| c.may_admit(subject))
         {
             return false;
@@ -531,6 +540,21 @@ impl<'a> Prober<'a> {
             .is_some_and(|(decision, _)| decision == Decision::ExplicitDeny)
     }
 
+    /// Whether the probe budget is spent: every later probe answers "no".
+    pub fn exhausted(&self) -> bool {
+        self.work.get() >= super::MAX_PROBE_WORK
+    }
+
+    fn is_own(&self, gs: &GitLabStatement<'_>) -> bool {
+        self.policy
+            .statements
+            .get(gs.statement.index)
+            .is_some_and(|s| std::ptr::eq(s, gs.statement))
+    }
+
+    /// The engine's decision for `subject`, from `gs`'s statement and the Deny
+    /// statements (which alone decide whether that statement lets it in); `None`
+    /// once the budget is spent.
     fn decide(
         &self,
         gs: &GitLabStatement<'_>,
@@ -538,8 +562,30 @@ impl<'a> Prober<'a> {
         realm: Realm,
     ) -> Option<(Decision, Vec<usize>)> {
         let provider = gs.provider.as_ref()?;
+        let values =
+            |s: &Statement| -> u64 { s.conditions.iter().map(|c| c.values.len() as u64).sum() };
+        let denies = *self.deny_values.get_or_init(|| {
+            self.policy
+                .statements
+                .iter()
+                .filter(|s| s.effect() == Some(crate::policy::Effect::Deny))
+                .map(values)
+                .sum()
+        });
+        if self.exhausted() {
+            return None;
+        }
+        self.work
+            .set(self.work.get() + 1 + denies + values(gs.statement));
         let request = self.request(gs.statement, &provider.host_path, subject, realm);
-        let e = evaluate(self.policy, &request);
+        let mut statements: Vec<&Statement> = vec![gs.statement];
+        statements.extend(
+            self.policy
+                .statements
+                .iter()
+                .filter(|s| s.effect() == Some(crate::policy::Effect::Deny)),
+        );
+        let e = evaluate_statements(&statements, self.policy.variables_enabled(), &request);
         Some((e.decision, e.decisive_statements))
     }
 

@@ -160,3 +160,55 @@ fn missing_statement_effect_and_action_are_reported() {
         "no Version: policy variables are literal"
     );
 }
+
+/// The pairwise scan of small objects and the hash index of large ones must find
+/// the same duplicates, in the same order, with the same related places: the
+/// same keys (exact repeats and case variants, interleaved) are padded with
+/// distinct filler keys past the pairwise threshold.
+#[test]
+fn large_objects_report_the_same_duplicates_as_small_ones() {
+    let keys = ["Sid", "sid", "SID", "Sid", "Effect", "sId", "Effect", "x"];
+    let small: Vec<String> = keys.iter().map(|k| format!("\"{k}\": 1")).collect();
+    let doc = |members: &[String]| format!("{{{}}}", members.join(", "));
+    let problems = |text: &str| -> Vec<(String, usize, Option<usize>)> {
+        let node = crate::json::parse(text).unwrap();
+        let members = match &node.value {
+            crate::json::Value::Object(m) => m.clone(),
+            other => panic!("not an object: {other:?}"),
+        };
+        let mut r = Reader::default();
+        let kept: Vec<String> = r
+            .dedupe(&members, "")
+            .iter()
+            .map(|m| m.key.clone())
+            .collect();
+        let mut out: Vec<(String, usize, Option<usize>)> = r
+            .problems
+            .iter()
+            .map(|p| (p.message.clone(), p.span.start, p.related.map(|s| s.start)))
+            .collect();
+        out.push((kept.join(","), 0, None));
+        out
+    };
+    let small_text = doc(&small);
+    let mut large = small.clone();
+    let filler: Vec<String> = (0..PAIRWISE_MEMBERS * 3)
+        .map(|i| format!("\"filler{i}\": 0"))
+        .collect();
+    large.extend(filler.iter().cloned());
+    let large_text = doc(&large);
+    assert!(large.len() > PAIRWISE_MEMBERS);
+    let small_problems = problems(&small_text);
+    let mut large_problems = problems(&large_text);
+    // The kept keys of the large object end with the filler.
+    let kept = large_problems.pop().unwrap();
+    let fillers: Vec<String> = (0..PAIRWISE_MEMBERS * 3)
+        .map(|i| format!("filler{i}"))
+        .collect();
+    assert_eq!(
+        kept.0,
+        format!("{},{}", small_problems.last().unwrap().0, fillers.join(","))
+    );
+    assert_eq!(large_problems, small_problems[..small_problems.len() - 1]);
+    assert_eq!(small_problems.len() - 1, 5, "{small_problems:#?}");
+}
