@@ -11,7 +11,7 @@ mod common;
 mod issuer;
 
 use common::oidc_doctor;
-use issuer::{NOW, TestKey, claims, temp_file};
+use issuer::{Behaviour, ISSUER, NOW, NOW_RFC3339, TestKey, claims, jwks_of, serve, temp_file};
 use serde_json::{Value, json};
 
 /// Every character a terminal acts on that the tests smuggle in, with the escape
@@ -394,4 +394,33 @@ fn json_sarif_and_code_quality_carry_hostile_characters_only_as_escapes() {
     assert_clean("decode json", &out.stdout);
     let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(v["token"]["claims"]["project_path"], json!(hostile_text()));
+}
+
+#[test]
+fn a_hostile_issuer_s_discovery_document_is_escaped_by_probe() {
+    let pki = issuer::pki(issuer::HOST);
+    let mut b = Behaviour::good(&pki, jwks_of(&[&TestKey::rsa("k1")]));
+    // The discovery document names another issuer and a `jwks_uri` that is not
+    // https://, both full of control characters; the findings quote them.
+    b.issuer = format!("{ISSUER}/{}", hostile_text());
+    b.jwks_uri = format!("ftp://{}/{}", issuer::HOST, hostile_text());
+    let server = serve(b);
+    let ca = temp_file(&pki.root_pem);
+    let (out, _) = run_clean(
+        oidc_doctor()
+            .env_remove("HTTPS_PROXY")
+            .env_remove("https_proxy")
+            .args([
+                "probe",
+                ISSUER,
+                "--now",
+                NOW_RFC3339,
+                "--connect-to",
+                &server.connect_to(),
+                "--ca-file",
+                ca.path().to_str().expect("path"),
+            ]),
+        1,
+    );
+    assert_escapes(&out, &all_hostile());
 }
