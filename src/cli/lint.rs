@@ -54,7 +54,7 @@ pub fn run(args: &LintArgs, cli: &Cli) -> Result<ExitCode, CliError> {
     // Provider client IDs against `:aud` conditions and `id_tokens:`, across files.
     lint.cross_check();
     for note in &lint.notes {
-        eprintln!("note: {note}");
+        eprintln!("note: {}", report::terminal::layout(note));
     }
 
     // Fingerprints are taken over every finding, before configuration drops any,

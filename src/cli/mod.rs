@@ -373,7 +373,12 @@ where
     match result {
         Ok(code) => code,
         Err(e) => {
-            let _ = writeln!(std::io::stderr(), "error: {}", e.message);
+            // The message can quote a path or a value from the input: escaped.
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: {}",
+                crate::report::terminal::layout(&e.message)
+            );
             ExitCode::from(2)
         }
     }

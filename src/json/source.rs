@@ -64,3 +64,33 @@ impl SourceText {
         Some(self.text[start..end].trim_end_matches('\r'))
     }
 }
+
+impl SourceText {
+    /// 0-based index of the line holding byte `offset` (clamped to the text): a
+    /// binary search of the line index, never a scan of the text.
+    pub fn line_index(&self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        }
+    }
+
+    /// Number of lines (an empty text has one, empty, line).
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// Byte range of the 0-based line `index`, without its `\n` or `\r\n`.
+    pub fn line_range(&self, index: usize) -> Option<std::ops::Range<usize>> {
+        let start = *self.line_starts.get(index)?;
+        let mut end = self
+            .line_starts
+            .get(index + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        if self.text.as_bytes().get(end.wrapping_sub(1)) == Some(&b'\r') && end > start {
+            end -= 1;
+        }
+        Some(start..end)
+    }
+}

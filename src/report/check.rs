@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::decode::WireEndpoints;
 use super::human::{Style, finding};
 use super::json::{Tool, WireStatement, WireVerdict, trace};
+use super::terminal::{self, Terminal};
 use crate::check::{AssumeOutcome, CheckReport, Status};
 use crate::finding::{Finding, Summary};
 use crate::simulate::{Check, CheckStatus};
@@ -22,14 +23,14 @@ fn mark(status: CheckStatus) -> &'static str {
 }
 
 pub fn human(r: &CheckReport, style: Style) -> String {
-    let mut o = String::new();
+    let mut o = Terminal::new(style.color);
     if let Some(t) = r.token.as_ref().and_then(|t| t.decoded.as_ref()) {
         let claim = |k: &str| {
             t.claims
                 .get(k)
                 .map(|v| match v {
-                    serde_json::Value::String(s) => s.clone(),
-                    other => other.to_string(),
+                    serde_json::Value::String(s) => terminal::inline(s).into_owned(),
+                    other => terminal::inline(&other.to_string()).into_owned(),
                 })
                 .unwrap_or_else(|| "(none)".into())
         };
@@ -100,7 +101,7 @@ pub fn human(r: &CheckReport, style: Style) -> String {
                     .is_some_and(|l| l.path == sim.path)
             })
             .map(|sim| &sim.source);
-        o.push_str(&finding(&s.finding, source, style));
+        o.push_rendered(&finding(&s.finding, source, style));
     }
 
     let v = &r.verdict;
@@ -148,7 +149,7 @@ pub fn human(r: &CheckReport, style: Style) -> String {
         o,
         "Scope: organization resource control policies (RCPs) can also deny this call; they are outside this tool's view."
     );
-    o
+    o.into_string()
 }
 
 #[derive(Debug, Serialize)]
@@ -269,5 +270,5 @@ pub fn json(r: &CheckReport) -> String {
         notes: &r.notes,
     };
     // Serialising these plain structs cannot fail.
-    serde_json::to_string_pretty(&out).unwrap_or_default()
+    terminal::json(&out)
 }

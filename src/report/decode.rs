@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use super::human::Style;
 use super::json::Tool;
+use super::terminal::{self, Terminal};
 use crate::finding::{Finding, Summary};
 use crate::gitlab::sub::component_label;
 use crate::issuer::probe::{Endpoint, ProbeReport};
@@ -28,10 +29,12 @@ pub struct DecodeReport {
     pub findings: Vec<Finding>,
 }
 
+/// A claim or header value on one line: strings as they are, other values as
+/// JSON, with control characters and line breaks escaped (a value cannot add a line).
 fn value_text(v: &Value) -> String {
     match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+        Value::String(s) => terminal::inline(s).into_owned(),
+        other => terminal::inline(&other.to_string()).into_owned(),
     }
 }
 
@@ -39,11 +42,16 @@ fn time_of<'a>(r: &'a DecodeReport, name: &str) -> Option<&'a TimeClaim> {
     r.token.times.iter().find(|t| t.name == name)
 }
 
-fn object(o: &mut String, title: &str, map: &Map<String, Value>, r: &DecodeReport) {
+fn object(o: &mut Terminal, title: &str, map: &Map<String, Value>, r: &DecodeReport) {
     let _ = writeln!(o, "{title}");
-    let width = map.keys().map(|k| k.chars().count()).max().unwrap_or(0);
-    for (k, v) in map {
-        let mut line = format!("  {k:width$}  {}", value_text(v));
+    // Names escaped before they are measured, so that the values line up.
+    let names: Vec<String> = map
+        .keys()
+        .map(|k| terminal::inline(k).into_owned())
+        .collect();
+    let width = names.iter().map(|k| k.chars().count()).max().unwrap_or(0);
+    for ((k, v), name) in map.iter().zip(&names) {
+        let mut line = format!("  {name:width$}  {}", value_text(v));
         if let Some(t) = time_of(r, k) {
             let _ = write!(line, "  {}  ({})", t.rfc3339, t.relative);
         }
@@ -52,7 +60,7 @@ fn object(o: &mut String, title: &str, map: &Map<String, Value>, r: &DecodeRepor
 }
 
 pub fn human(r: &DecodeReport, style: Style) -> String {
-    let mut o = String::new();
+    let mut o = Terminal::new(style.color);
     match &r.token.decoded {
         Some(d) => {
             object(&mut o, "Header", &d.header, r);
@@ -61,7 +69,12 @@ pub fn human(r: &DecodeReport, style: Style) -> String {
             if let Some(components) = &r.token.sub_components {
                 let _ = writeln!(o, "\nsub, component by component");
                 for c in components {
-                    let _ = writeln!(o, "  {:<22}  {}", component_label(&c.name), c.value);
+                    let _ = writeln!(
+                        o,
+                        "  {:<22}  {}",
+                        component_label(&c.name),
+                        terminal::inline(&c.value)
+                    );
                 }
             }
             let _ = writeln!(o, "\nSignature  <redacted: {} characters>", d.signature_len);
@@ -91,11 +104,11 @@ pub fn human(r: &DecodeReport, style: Style) -> String {
     }
     if let Some(p) = &r.probe {
         let _ = writeln!(o);
-        let _ = write!(o, "{}", super::probe::endpoints_human(p));
+        o.push_str(&super::probe::endpoints_human(p));
     }
     let _ = writeln!(o);
     for f in &r.findings {
-        let _ = write!(o, "{}", super::human::finding(f, None, style));
+        o.push_rendered(&super::human::finding(f, None, style));
     }
     let s = Summary::of(&r.findings, 0);
     let _ = writeln!(
@@ -103,7 +116,7 @@ pub fn human(r: &DecodeReport, style: Style) -> String {
         "{} error(s), {} warning(s), {} info(s).",
         s.errors, s.warnings, s.infos
     );
-    o
+    o.into_string()
 }
 
 #[derive(Debug, Serialize)]
@@ -194,5 +207,5 @@ pub fn json(r: &DecodeReport) -> String {
             jwks: p.jwks.as_ref(),
         }),
     };
-    serde_json::to_string_pretty(&out).unwrap_or_default()
+    terminal::json(&out)
 }

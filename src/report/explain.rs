@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::json::{Output, Tool};
+use super::terminal::{self, Terminal};
 use crate::explain::{CATALOGUE, Entry, Explanation, MAX_INPUT, Query};
 use crate::finding::Summary;
 
@@ -18,7 +19,7 @@ fn status(e: &Entry) -> String {
 
 /// The human report.
 pub fn human(x: &Explanation) -> String {
-    let mut o = String::new();
+    let mut o = Terminal::new(false);
     if x.truncated {
         let _ = writeln!(
             o,
@@ -100,7 +101,7 @@ pub fn human(x: &Explanation) -> String {
             let _ = writeln!(o, "     confirm:     {}", c.confirm);
         }
     }
-    o
+    o.into_string()
 }
 
 #[derive(Debug, Serialize)]
@@ -208,7 +209,7 @@ pub fn json(x: &Explanation) -> String {
             .collect(),
     };
     // Serialising these plain structs cannot fail.
-    serde_json::to_string_pretty(&out).unwrap_or_default()
+    terminal::json(&out)
 }
 
 /// The line the generated guide carries under its title.

@@ -97,5 +97,5 @@ pub fn lint(findings: &[Fingerprinted]) -> String {
             }
         })
         .collect();
-    serde_json::to_string_pretty(&issues).unwrap_or_else(|_| "[]".to_string())
+    super::terminal::json(&issues)
 }

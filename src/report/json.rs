@@ -115,7 +115,7 @@ pub fn lint(findings: &[Finding], files: usize) -> String {
         trace: None,
         checks: None,
     };
-    serde_json::to_string_pretty(&out).unwrap_or_default()
+    super::terminal::json(&out)
 }
 
 pub fn simulate(report: &SimulateReport) -> String {
@@ -149,7 +149,7 @@ pub fn simulate(report: &SimulateReport) -> String {
         checks: Some(&report.checks),
     };
     // Serialising these plain structs cannot fail.
-    serde_json::to_string_pretty(&out).unwrap_or_default()
+    super::terminal::json(&out)
 }
 
 /// `rules --format json`: the standard envelope plus the rules.
@@ -202,7 +202,7 @@ pub fn rules(list: &[&'static crate::rules::RuleMeta]) -> String {
             })
             .collect(),
     };
-    serde_json::to_string_pretty(&out).unwrap_or_default()
+    super::terminal::json(&out)
 }
 
 /// `who`: the standard envelope plus `admits` (output-schema.json `$defs/admits`).
@@ -350,5 +350,5 @@ pub fn who(report: &crate::who::WhoReport) -> String {
         summary: Summary::of(&report.findings, 1),
         admits,
     };
-    serde_json::to_string_pretty(&out).unwrap_or_default()
+    super::terminal::json(&out)
 }

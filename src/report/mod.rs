@@ -10,3 +10,4 @@ pub mod json;
 pub mod probe;
 pub mod rule_doc;
 pub mod sarif;
+pub mod terminal;

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::decode::WireEndpoints;
 use super::human::Style;
 use super::json::Tool;
+use super::terminal::{self, Terminal};
 use crate::finding::{Finding, Summary};
 use crate::issuer::probe::{Endpoint, ProbeReport};
 use crate::simulate::{Check, CheckStatus};
@@ -25,7 +26,7 @@ fn bar(ms: f64) -> String {
     s
 }
 
-fn phase(o: &mut String, name: &str, ms: Option<f64>) {
+fn phase(o: &mut Terminal, name: &str, ms: Option<f64>) {
     match ms {
         Some(ms) => {
             let _ = writeln!(o, "    {name:<8} {ms:>9.1} ms  {}", bar(ms));
@@ -36,7 +37,7 @@ fn phase(o: &mut String, name: &str, ms: Option<f64>) {
     }
 }
 
-fn endpoint(o: &mut String, title: &str, e: &Endpoint) {
+fn endpoint(o: &mut Terminal, title: &str, e: &Endpoint) {
     let f = &e.fetched;
     let _ = writeln!(o, "{title}  {}", f.url);
     for r in &f.redirects {
@@ -91,7 +92,7 @@ fn endpoint(o: &mut String, title: &str, e: &Endpoint) {
 
 /// The endpoints part (also used by `decode --verify`).
 pub fn endpoints_human(r: &ProbeReport) -> String {
-    let mut o = String::new();
+    let mut o = Terminal::new(false);
     if let Some(d) = &r.discovery {
         endpoint(&mut o, "discovery", d);
     }
@@ -105,11 +106,11 @@ pub fn endpoints_human(r: &ProbeReport) -> String {
             "\nThumbprint AWS uses (SHA-1 of the last certificate the JWKS host serves): {t}"
         );
     }
-    o
+    o.into_string()
 }
 
 pub fn human(r: &ProbeReport, style: Style) -> String {
-    let mut o = String::new();
+    let mut o = Terminal::new(style.color);
     let _ = writeln!(o, "Issuer {}", r.issuer);
     for n in &r.notes {
         let _ = writeln!(o, "note: {n}");
@@ -132,7 +133,7 @@ pub fn human(r: &ProbeReport, style: Style) -> String {
     }
     let _ = writeln!(o);
     for f in &r.findings {
-        let _ = write!(o, "{}", super::human::finding(f, None, style));
+        o.push_rendered(&super::human::finding(f, None, style));
     }
     let s = Summary::of(&r.findings, 0);
     let _ = writeln!(
@@ -140,7 +141,7 @@ pub fn human(r: &ProbeReport, style: Style) -> String {
         "{} error(s), {} warning(s), {} info(s).",
         s.errors, s.warnings, s.infos
     );
-    o
+    o.into_string()
 }
 
 #[derive(Debug, Serialize)]
@@ -173,5 +174,5 @@ pub fn json(r: &ProbeReport) -> String {
         thumbprint: r.thumbprint.as_deref(),
         notes: &r.notes,
     };
-    serde_json::to_string_pretty(&out).unwrap_or_default()
+    terminal::json(&out)
 }

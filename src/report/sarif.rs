@@ -344,7 +344,7 @@ pub fn lint(findings: &[Fingerprinted], root: &crate::fingerprint::ProjectRoot) 
         }],
     };
     // Serialising these plain structs cannot fail.
-    serde_json::to_string_pretty(&log).unwrap_or_default()
+    super::terminal::json(&log)
 }
 
 #[cfg(test)]
