@@ -64,13 +64,18 @@ pub struct Analysis {
 /// one is not searched for the subjects it admits (the search is super-linear
 /// in a value's length), and [`LimitHit`] says so.
 pub const MAX_ANALYSED_VALUE_CHARS: usize = crate::rules::MAX_TRUST_POLICY_CHARS;
+const _: () = assert!(
+    MAX_ANALYSED_VALUE_CHARS == 8_192,
+    "the messages quote 8,192"
+);
 
-/// The engine work the breadth probes of one policy may spend, counted in
-/// condition values evaluated. A trust policy at IAM's 8,192-character maximum
-/// with a few hundred wildcard values needs a few million; a generated document
-/// far beyond IAM's limits stops here, and [`LimitHit`] names the values whose
-/// breadth was not probed.
-pub const MAX_PROBE_WORK: u64 = 8_000_000;
+/// The engine work the breadth probes of one policy may spend: engine
+/// evaluations, each counted as 1 plus a sixteenth of the condition values it
+/// reads. A trust policy at IAM's 8,192-character maximum with a few hundred
+/// wildcard values needs a few ten thousand; a generated document far beyond
+/// IAM's limits stops here (about a second of work), and [`LimitHit`] names the
+/// values whose breadth was not probed.
+pub const MAX_PROBE_WORK: u64 = 100_000;
 
 /// An analysis limit the policy reached: which, where, and what was still checked.
 #[derive(Debug, Clone)]
@@ -173,6 +178,12 @@ pub struct Owner {
     /// Project IDs written literally (sub components and pins).
     pub project_ids: Vec<String>,
     pub scope: Option<Scope>,
+    /// `groups` and `project_ids`, ASCII-lowercased and exact, for look-ups in
+    /// constant time: a generated policy may name thousands of groups, and
+    /// every candidate subject of every value asks. Empty when the owner was
+    /// built by hand (tests): then the lists are scanned.
+    folded_groups: std::collections::HashSet<String>,
+    id_index: std::collections::HashSet<String>,
 }
 
 impl Owner {
@@ -182,11 +193,17 @@ impl Owner {
             return scope.project_intended(path) == Some(true);
         }
         let top = path.split('/').next().unwrap_or(path);
-        self.groups.iter().any(|g| g.eq_ignore_ascii_case(top))
+        if self.folded_groups.is_empty() {
+            return self.groups.iter().any(|g| g.eq_ignore_ascii_case(top));
+        }
+        self.folded_groups.contains(&top.to_ascii_lowercase())
     }
 
     pub fn contains_id(&self, id: &str) -> bool {
-        self.project_ids.iter().any(|i| i == id)
+        if self.id_index.is_empty() {
+            return self.project_ids.iter().any(|i| i == id);
+        }
+        self.id_index.contains(id)
     }
 
     /// `mygroup` / `mygroup or othergroup` / `the intended projects`, for messages.
@@ -194,10 +211,17 @@ impl Owner {
         if self.scope.as_ref().is_some_and(|s| !s.projects.is_empty()) {
             return "the configured scope".to_string();
         }
+        // A message names a few; thousands would repeat in every finding.
+        const NAMED: usize = 5;
         match self.groups.len() {
             0 => "any namespace the policy names literally (it names none)".to_string(),
             1 => self.groups[0].clone(),
-            _ => self.groups.join(" or "),
+            n if n <= NAMED => self.groups.join(" or "),
+            n => format!(
+                "{} or one of {} other namespaces the policy names",
+                self.groups[..NAMED].join(", "),
+                n - NAMED
+            ),
         }
     }
 
@@ -435,8 +459,11 @@ fn owner_of(statements: &[GitLabStatement<'_>], scope: Option<&Scope>) -> Owner 
         scope: scope.cloned(),
         ..Owner::default()
     };
-    let push = |list: &mut Vec<String>, v: &str| {
-        if !v.is_empty() && !list.iter().any(|x| x.eq_ignore_ascii_case(v)) {
+    // Each list deduplicated (ignoring ASCII case) through a set of its folded
+    // entries: linear in the number of values.
+    let mut seen: [std::collections::HashSet<String>; 3] = Default::default();
+    let mut push = |which: usize, list: &mut Vec<String>, v: &str| {
+        if !v.is_empty() && seen[which].insert(v.to_ascii_lowercase()) {
             list.push(v.to_string());
         }
     };
@@ -458,30 +485,42 @@ fn owner_of(statements: &[GitLabStatement<'_>], scope: Option<&Scope>) -> Owner 
                             };
                             let literal = &part.value[..literal_end];
                             let top = literal.split('/').next().unwrap_or(literal);
-                            push(&mut owner.groups, top);
+                            push(0, &mut owner.groups, top);
                             if !wild && part.name == "project_path" {
-                                push(&mut owner.projects, &part.value);
+                                push(1, &mut owner.projects, &part.value);
                             }
                         }
-                        "project_id" if !wild => push(&mut owner.project_ids, &part.value),
+                        "project_id" if !wild => push(2, &mut owner.project_ids, &part.value),
                         _ => {}
                     }
                 }
             }
         }
         for id in pinned_values(gs.statement, gs.prefix(), "project_id") {
-            push(&mut owner.project_ids, &id);
+            push(2, &mut owner.project_ids, &id);
         }
     }
+    owner.folded_groups = owner
+        .groups
+        .iter()
+        .map(|g| g.to_ascii_lowercase())
+        .collect();
+    owner.id_index = owner.project_ids.iter().cloned().collect();
     owner
 }
 
 /// Analyses which subjects `policy` admits. `scope` states the intended projects
 /// and refs; `None` takes the owner's namespaces from the policy itself.
 pub fn analyze(policy: &Policy, scope: Option<&Scope>) -> Analysis {
+    analyze_within(policy, scope, MAX_PROBE_WORK)
+}
+
+/// [`analyze`] with a probe budget of `budget` (the tests' smaller one).
+fn analyze_within(policy: &Policy, scope: Option<&Scope>, budget: u64) -> Analysis {
     let allows = gitlab_statements(policy, Effect::Allow, scope);
     let owner = owner_of(&allows, scope);
-    let prober = Prober::new(policy);
+    let mut prober = Prober::new(policy);
+    prober.budget = budget;
 
     let mut subjects = Vec::new();
     let mut limits: Vec<LimitHit> = too_long_values(policy).into_iter().collect();
@@ -735,7 +774,8 @@ fn admitted_by(
         limits.push(LimitHit {
             limit: "MAX_PROBE_WORK",
             message: format!(
-                "the breadth probes reached their budget of {MAX_PROBE_WORK} evaluated condition values: {} of the {} `sub` values of statement {statement} were not probed for over-broad subjects (each was still checked for whether GitLab can issue a matching subject)",
+                "the breadth probes reached their budget of {} engine evaluations: {} of the {} `sub` values of statement {statement} were not probed for over-broad subjects (each was still checked for whether GitLab can issue a matching subject)",
+                prober.budget,
                 unprobed.len(),
                 first.condition.values.len(),
             ),
@@ -761,10 +801,9 @@ fn too_long_values(policy: &Policy) -> Option<LimitHit> {
     Some(LimitHit {
         limit: "MAX_ANALYSED_VALUE_CHARS",
         message: format!(
-            "{} `sub` value{} longer than {} bytes, more than any trust policy IAM accepts: the subjects {} admit{} were not searched (never-matching and over-broad patterns are not reported for {}); {} still checked for operator, key and exact-match use",
+            "{} `sub` value{} longer than 8,192 bytes, more than any trust policy IAM accepts: the subjects {} admit{} were not searched (never-matching and over-broad patterns are not reported for {}); {} still checked for operator, key and exact-match use",
             long.len(),
             if many { "s are" } else { " is" },
-            MAX_ANALYSED_VALUE_CHARS,
             if many { "they" } else { "it" },
             if many { "" } else { "s" },
             if many { "them" } else { "it" },

@@ -234,30 +234,64 @@ pub fn candidates(p: &SubPattern, owner: &Owner) -> Vec<Candidate> {
     ids.truncate(MAX_FILLED_PATHS);
     refs.retain(|r| valid_ref(r));
     refs.truncate(MAX_FILLED_REFS);
-    push_unique(&mut paths, format!("{OUTSIDER_GROUP}/x"));
+    // The generic candidates, each kept only when valid, new and within its
+    // list's cap — the same lists as pushing all, filtering and truncating,
+    // without walking thousands of the owner's groups once the lists are full.
+    let valid_id = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit());
+    let push = |list: &mut Vec<String>, v: String, valid: &dyn Fn(&str) -> bool, cap: usize| {
+        list.len() < cap && valid(&v) && !list.contains(&v) && {
+            list.push(v);
+            true
+        }
+    };
+    let path_ok = |x: &str| valid_path(x);
+    push(
+        &mut paths,
+        format!("{OUTSIDER_GROUP}/x"),
+        &path_ok,
+        MAX_PATHS,
+    );
     for g in &owner.groups {
-        push_unique(&mut paths, format!("{g}-evil/x"));
-        push_unique(&mut paths, format!("{g}/other-project"));
+        if paths.len() >= MAX_PATHS {
+            break;
+        }
+        push(&mut paths, format!("{g}-evil/x"), &path_ok, MAX_PATHS);
+        push(
+            &mut paths,
+            format!("{g}/other-project"),
+            &path_ok,
+            MAX_PATHS,
+        );
     }
     if owner.groups.is_empty() {
-        push_unique(&mut paths, "your-group/other-project".to_string());
+        push(
+            &mut paths,
+            "your-group/other-project".to_string(),
+            &path_ok,
+            MAX_PATHS,
+        );
     }
     for x in &owner.projects {
-        push_unique(&mut paths, x.clone());
+        if paths.len() >= MAX_PATHS {
+            break;
+        }
+        push(&mut paths, x.clone(), &path_ok, MAX_PATHS);
     }
     for x in &owner.project_ids {
-        push_unique(&mut ids, x.clone());
+        if ids.len() >= MAX_PATHS {
+            break;
+        }
+        push(&mut ids, x.clone(), &valid_id, MAX_PATHS);
     }
-    push_unique(&mut ids, OUTSIDE_PROJECT_ID.to_string());
+    push(
+        &mut ids,
+        OUTSIDE_PROJECT_ID.to_string(),
+        &valid_id,
+        MAX_PATHS,
+    );
     for r in ["main", ARBITRARY_REF, "v1.0.0"] {
-        push_unique(&mut refs, r.to_string());
+        push(&mut refs, r.to_string(), &|r: &str| valid_ref(r), MAX_REFS);
     }
-    paths.retain(|x| valid_path(x));
-    ids.retain(|x| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit()));
-    refs.retain(|r| valid_ref(r));
-    paths.truncate(MAX_PATHS);
-    ids.truncate(MAX_PATHS);
-    refs.truncate(MAX_REFS);
 
     // Forms: the default first, then the pattern's own order, then the other
     // documented ones.
@@ -450,8 +484,10 @@ fn literal_refs_of(policy: &Policy) -> Vec<String> {
 /// Runs probes through the engine, within [`super::MAX_PROBE_WORK`].
 pub struct Prober<'a> {
     policy: &'a Policy,
-    /// Condition values evaluated so far, against [`super::MAX_PROBE_WORK`].
+    /// Work spent so far, against `budget`.
     work: std::cell::Cell<u64>,
+    /// [`super::MAX_PROBE_WORK`] (smaller in tests).
+    pub budget: u64,
     /// The condition values of the Deny statements, evaluated by every probe.
     deny_values: std::cell::OnceCell<u64>,
     /// Refs the policy's `sub` values name literally, for "anyone" probes
@@ -466,6 +502,7 @@ impl<'a> Prober<'a> {
         Prober {
             policy,
             work: std::cell::Cell::new(0),
+            budget: super::MAX_PROBE_WORK,
             deny_values: std::cell::OnceCell::new(),
             literal_refs: std::cell::OnceCell::new(),
             sub_checks: std::cell::OnceCell::new(),
@@ -542,7 +579,7 @@ impl<'a> Prober<'a> {
 
     /// Whether the probe budget is spent: every later probe answers "no".
     pub fn exhausted(&self) -> bool {
-        self.work.get() >= super::MAX_PROBE_WORK
+        self.work.get() >= self.budget
     }
 
     fn is_own(&self, gs: &GitLabStatement<'_>) -> bool {
@@ -576,7 +613,7 @@ impl<'a> Prober<'a> {
             return None;
         }
         self.work
-            .set(self.work.get() + 1 + denies + values(gs.statement));
+            .set(self.work.get() + 1 + (denies + values(gs.statement)) / 16);
         let request = self.request(gs.statement, &provider.host_path, subject, realm);
         let mut statements: Vec<&Statement> = vec![gs.statement];
         statements.extend(

@@ -302,3 +302,92 @@ fn non_gitlab_providers_are_left_alone() {
     let p = parse_policy_json(text).unwrap();
     assert!(analyze(&p, None).subjects.is_empty());
 }
+
+/// `n` wildcard `sub` values that each admit another top-level namespace.
+fn crossing_values(n: usize) -> String {
+    let values: Vec<String> = (0..n)
+        .map(|i| format!("\"project_path:group{i}*\""))
+        .collect();
+    allow(&format!(
+        r#"{{"StringEquals": {{"gitlab.com:aud": "https://gitlab.com"}}, "StringLike": {{"gitlab.com:sub": [{}]}}}}"#,
+        values.join(", ")
+    ))
+}
+
+#[test]
+fn breadth_probes_stop_at_their_budget_and_say_which_values_were_not_probed() {
+    // A few values: every one probed, each with a verified crossing example.
+    let small = parse_policy_json(&crossing_values(20)).unwrap();
+    let a = analyze(&small, None);
+    assert!(a.limits.is_empty(), "{:?}", a.limits);
+    assert!(a.subjects.iter().all(|s| {
+        s.breadth
+            .iter()
+            .any(|b| b.kind == BreadthKind::OutsideNamespace)
+    }));
+
+    // Beyond the budget (a small one here: the real one takes thousands of
+    // values): the budget is spent, the rest is named.
+    let n = 300;
+    let big = parse_policy_json(&crossing_values(n)).unwrap();
+    let a = analyze_within(&big, None, 400);
+    assert_eq!(a.subjects.len(), n, "every value is still listed");
+    let hit = a
+        .limits
+        .iter()
+        .find(|l| l.limit == "MAX_PROBE_WORK")
+        .expect("the budget limit");
+    let probed = a.subjects.iter().filter(|s| !s.breadth.is_empty()).count();
+    assert!(probed > 20 && probed < n, "{probed} of {n} probed");
+    assert!(
+        hit.message.contains("budget of 400 engine evaluations"),
+        "{}",
+        hit.message
+    );
+    assert!(
+        hit.message.contains(&format!("of the {n} `sub` values")),
+        "{}",
+        hit.message
+    );
+    // The limit points at the first value not (or not fully) probed: every
+    // value before it was, none after it.
+    let at: usize = hit.pointer.rsplit('/').next().unwrap().parse().unwrap();
+    assert!(a.subjects[..at].iter().all(|s| !s.breadth.is_empty()));
+    assert!(a.subjects[at + 1..].iter().all(|s| s.breadth.is_empty()));
+}
+
+#[test]
+fn values_longer_than_any_trust_policy_are_not_searched_but_named() {
+    let long = format!("project_path:{}*", "g".repeat(MAX_ANALYSED_VALUE_CHARS));
+    let policy = parse_policy_json(&allow(&format!(
+        r#"{{"StringLike": {{"gitlab.com:sub": ["project_path:mygroup/app:*", "{long}"]}}}}"#
+    )))
+    .unwrap();
+    let a = analyze(&policy, None);
+    let hit = a
+        .limits
+        .iter()
+        .find(|l| l.limit == "MAX_ANALYSED_VALUE_CHARS")
+        .expect("the value-length limit");
+    assert_eq!(
+        hit.pointer,
+        "/Statement/0/Condition/StringLike/gitlab.com:sub/1"
+    );
+    assert!(
+        a.subjects[1].description.starts_with("not analysed"),
+        "{}",
+        a.subjects[1].description
+    );
+    // The short value next to it is still analysed.
+    assert!(!a.subjects[0].breadth.is_empty());
+    // One character less: searched as usual.
+    let fits = format!(
+        "project_path:{}*",
+        "g".repeat(MAX_ANALYSED_VALUE_CHARS - 14)
+    );
+    let policy = parse_policy_json(&allow(&format!(
+        r#"{{"StringLike": {{"gitlab.com:sub": "{fits}"}}}}"#
+    )))
+    .unwrap();
+    assert!(analyze(&policy, None).limits.is_empty());
+}
