@@ -21,7 +21,7 @@ use crate::simulate::{
     simulate,
 };
 use crate::token::analyze::{TokenReport, analyze};
-use crate::token::verify::{Verification, verify};
+use crate::token::verify::{KeyOrigin, Verification, verify_from};
 
 /// STS's bounds for `DurationSeconds`.
 pub const MIN_DURATION: i64 = 900;
@@ -72,8 +72,12 @@ pub enum AssumeOutcome {
         code: String,
         message: String,
     },
-    /// The call could not be made (no role ARN, no token, a transport error).
-    NotMade(String),
+    /// The call was not sent, and why: no role ARN or token, or no connection to
+    /// STS could be made.
+    NotSent(String),
+    /// The call was sent, and no usable answer came back (none within the timeout,
+    /// the connection closed, or an unreadable answer): what STS decided is unknown.
+    SentNoAnswer(String),
 }
 
 /// Everything `check` knows when it judges.
@@ -632,12 +636,15 @@ pub fn diagnose(input: CheckInput) -> CheckReport {
     }
 
     // --- The signature.
+    // The keys, where they came from, and why they may not be the issuer's (a
+    // `--jwks-file` is the user's own word; fetched keys count only over TLS that
+    // validated for the hosts).
     let jwks = match (&input.jwks_file, &probe) {
         (Some((keys, name, findings)), _) => {
             for f in findings {
                 push(&mut staged, f.clone());
             }
-            Some((keys.clone(), name.clone()))
+            Some((keys.clone(), name.clone(), None))
         }
         (None, Some(p)) => p.jwks_document.clone().map(|d| {
             (
@@ -646,13 +653,20 @@ pub fn diagnose(input: CheckInput) -> CheckReport {
                     .as_ref()
                     .map(|j| j.fetched.url.clone())
                     .unwrap_or_default(),
+                p.keys_unauthenticated.clone(),
             )
         }),
         (None, None) => None,
     };
     let decoded = token_report.as_ref().and_then(|r| r.decoded.as_ref());
     let verification = match (input.token.as_deref(), decoded, &jwks) {
-        (Some(t), Some(d), Some((keys, _))) => Some(verify(t, d, keys)),
+        (Some(t), Some(d), Some((keys, _, unauthenticated))) => {
+            let origin = match unauthenticated {
+                Some(why) => KeyOrigin::Unauthenticated(why),
+                None => KeyOrigin::Authenticated,
+            };
+            Some(verify_from(t, d, keys, origin))
+        }
         _ => None,
     };
     match &verification {
@@ -661,6 +675,15 @@ pub fn diagnose(input: CheckInput) -> CheckReport {
             CheckStatus::Passed,
             format!(
                 "{by} from {}",
+                jwks.as_ref().map(|j| j.1.as_str()).unwrap_or("")
+            ),
+        )),
+        // Not verified: the check is skipped and named in `unverified`.
+        Some(Verification::Unauthenticated(why)) => checks.push(check(
+            "token-signature",
+            CheckStatus::Skipped,
+            format!(
+                "{why} (keys from {})",
                 jwks.as_ref().map(|j| j.1.as_str()).unwrap_or("")
             ),
         )),
@@ -995,7 +1018,8 @@ pub fn diagnose(input: CheckInput) -> CheckReport {
             match &a.outcome {
                 AssumeOutcome::Succeeded { .. } => CheckStatus::Passed,
                 AssumeOutcome::Failed { .. } => CheckStatus::Failed,
-                AssumeOutcome::NotMade(_) => CheckStatus::Skipped,
+                AssumeOutcome::NotSent(_) => CheckStatus::Skipped,
+                AssumeOutcome::SentNoAnswer(_) => CheckStatus::Failed,
             },
             a.summary.clone(),
         ));
@@ -1087,7 +1111,12 @@ fn line_up(
             };
             (as_predicted, explained_by, summary)
         }
-        AssumeOutcome::NotMade(why) => (false, None, format!("the call was not made: {why}")),
+        AssumeOutcome::NotSent(why) => (false, None, format!("the call was not sent: {why}")),
+        AssumeOutcome::SentNoAnswer(why) => (
+            false,
+            None,
+            format!("the call was sent, but gave no usable answer: {why}"),
+        ),
     };
     AssumeComparison {
         outcome,

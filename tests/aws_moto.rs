@@ -130,7 +130,7 @@ async fn get_role_for_a_missing_role_is_no_such_entity() {
 
 #[tokio::test]
 async fn get_role_refuses_a_malformed_arn_before_calling_iam() {
-    // A closed port: a call would be a Transport error, so ValidationError proves none was made.
+    // A closed port: a call would be a NotSent error, so ValidationError proves none was made.
     let endpoint = format!("http://127.0.0.1:{}", moto::free_port());
     let client = AwsClient::with_static_credentials(
         &settings(&endpoint, Duration::from_secs(5)),
@@ -248,7 +248,7 @@ async fn assume_role_with_web_identity_returns_the_outcome_without_credentials()
 }
 
 #[tokio::test]
-async fn a_closed_port_is_a_transport_error_within_the_timeout() {
+async fn a_closed_port_is_not_sent_within_the_timeout() {
     let endpoint = format!("http://127.0.0.1:{}", moto::free_port());
     let timeout = Duration::from_secs(3);
     let client =
@@ -260,7 +260,13 @@ async fn a_closed_port_is_a_transport_error_within_the_timeout() {
         .get_role(&format!("arn:aws:iam::{ACCOUNT}:role/x"))
         .await
         .expect_err("nothing listens");
-    assert!(matches!(err, AwsError::Transport { .. }), "{err:?}");
+    let refused = format!("could not connect to {endpoint}/ (connection refused)");
+    assert_eq!(
+        err,
+        AwsError::NotSent {
+            detail: refused.clone()
+        }
+    );
     let err = client
         .assume_role_with_web_identity(
             &format!("arn:aws:iam::{ACCOUNT}:role/x"),
@@ -270,7 +276,7 @@ async fn a_closed_port_is_a_transport_error_within_the_timeout() {
         )
         .await
         .expect_err("nothing listens");
-    assert!(matches!(err, AwsError::Transport { .. }), "{err:?}");
+    assert_eq!(err, AwsError::NotSent { detail: refused });
     // Two calls, each bounded by the timeout (retries included).
     assert!(
         start.elapsed() < 2 * timeout + Duration::from_secs(1),
@@ -281,7 +287,7 @@ async fn a_closed_port_is_a_transport_error_within_the_timeout() {
 }
 
 #[tokio::test]
-async fn a_server_that_never_answers_is_a_transport_timeout() {
+async fn a_server_that_never_answers_is_sent_and_unanswered() {
     // Accepts connections (the kernel's backlog) and never answers.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let endpoint = format!("http://{}", silent.local_addr().expect("addr"));
@@ -294,7 +300,12 @@ async fn a_server_that_never_answers_is_a_transport_timeout() {
     let err = client.list_providers().await.expect_err("no answer");
     let elapsed = start.elapsed();
     match &err {
-        AwsError::Transport { detail } => assert_eq!(detail, "no answer within 2 s"),
+        AwsError::Unanswered { detail } => {
+            assert_eq!(
+                detail,
+                &format!("sent to {endpoint}/; no answer within 2 s")
+            )
+        }
         other => panic!("expected a timeout, got {other:?}"),
     }
     assert!(elapsed >= timeout, "{elapsed:?}");

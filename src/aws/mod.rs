@@ -115,7 +115,15 @@ pub enum AwsError {
     /// A role ARN that cannot name a role is refused before any call, with IAM's own code for
     /// it, `ValidationError`.
     Service { code: String, message: String },
-    /// No usable answer: connection refused, DNS, TLS, timeout, unreadable response.
+    /// The request never left: no connection could be made (refused, DNS, TLS, no
+    /// connection within the timeout), or it could not be built. `detail` says which,
+    /// naming the endpoint.
+    NotSent { detail: String },
+    /// The request was sent on an open connection, and no answer came: none within
+    /// the timeout, or the connection closed first. `detail` starts with "sent to".
+    Unanswered { detail: String },
+    /// An answer came that could not be used (unreadable, or not what the API
+    /// promises), or a failure of another kind.
     Transport { detail: String },
     /// This binary was built without the `aws` feature.
     NotBuilt,
@@ -140,6 +148,12 @@ impl fmt::Display for AwsError {
             }
             AwsError::Service { code, message } => {
                 write!(f, "AWS answered {code}: {}", one_line(message))
+            }
+            AwsError::NotSent { detail } => {
+                write!(f, "not sent to AWS: {}", one_line(detail))
+            }
+            AwsError::Unanswered { detail } => {
+                write!(f, "AWS did not answer: {}", one_line(detail))
             }
             AwsError::Transport { detail } => {
                 write!(f, "could not reach AWS: {}", one_line(detail))

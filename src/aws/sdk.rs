@@ -1,6 +1,7 @@
 //! The SDK-backed [`AwsClient`] (feature `aws`).
 
 use std::error::Error as StdError;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
@@ -16,7 +17,11 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider, future};
 use aws_sdk_iam::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_sts::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_sts::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_sts::primitives::DateTimeFormat;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::connection::CaptureSmithyConnection;
 use futures_util::StreamExt;
 
 use super::{
@@ -139,13 +144,16 @@ impl AwsClient {
     /// (compare them with `role_arn`).
     pub async fn get_role(&self, role_arn: &str) -> Result<RoleFacts, AwsError> {
         let asked = RoleArn::parse(role_arn)?;
+        let dispatch = Dispatch::default();
         let out = self
             .iam
             .get_role()
             .role_name(&asked.name)
+            .customize()
+            .interceptor(dispatch.clone())
             .send()
             .await
-            .map_err(|e| map_sdk_error(e, self.timeout))?;
+            .map_err(|e| map_sdk_error(e, self.timeout, &dispatch))?;
         let role = out.role().ok_or_else(|| AwsError::Transport {
             detail: "IAM answered GetRole without a Role".to_string(),
         })?;
@@ -170,12 +178,15 @@ impl AwsClient {
     /// GetOpenIDConnectProvider for each, a few at a time, in the listed order. A provider
     /// deleted between the two calls is left out.
     pub async fn list_providers(&self) -> Result<Vec<ProviderFacts>, AwsError> {
+        let dispatch = Dispatch::default();
         let listed = self
             .iam
             .list_open_id_connect_providers()
+            .customize()
+            .interceptor(dispatch.clone())
             .send()
             .await
-            .map_err(|e| map_sdk_error(e, self.timeout))?;
+            .map_err(|e| map_sdk_error(e, self.timeout, &dispatch))?;
         let arns: Vec<String> = listed
             .open_id_connect_provider_list()
             .iter()
@@ -196,16 +207,19 @@ impl AwsClient {
     }
 
     async fn get_provider(&self, arn: String) -> Result<Option<ProviderFacts>, AwsError> {
+        let dispatch = Dispatch::default();
         let out = match self
             .iam
             .get_open_id_connect_provider()
             .open_id_connect_provider_arn(&arn)
+            .customize()
+            .interceptor(dispatch.clone())
             .send()
             .await
         {
             Ok(out) => out,
             Err(e) => {
-                return match map_sdk_error(e, self.timeout) {
+                return match map_sdk_error(e, self.timeout, &dispatch) {
                     AwsError::Service { code, .. } if code == "NoSuchEntity" => Ok(None),
                     other => Err(other),
                 };
@@ -238,6 +252,7 @@ impl AwsClient {
         session_name: &str,
         duration_seconds: Option<i32>,
     ) -> Result<AssumedRole, AwsError> {
+        let dispatch = Dispatch::default();
         let out = self
             .sts
             .assume_role_with_web_identity()
@@ -245,9 +260,11 @@ impl AwsClient {
             .web_identity_token(token)
             .role_session_name(session_name)
             .set_duration_seconds(duration_seconds)
+            .customize()
+            .interceptor(dispatch.clone())
             .send()
             .await
-            .map_err(|e| map_sdk_error(e, self.timeout))?;
+            .map_err(|e| map_sdk_error(e, self.timeout, &dispatch))?;
         let user = out.assumed_role_user().ok_or_else(|| AwsError::Transport {
             detail: "STS answered AssumeRoleWithWebIdentity without AssumedRoleUser".to_string(),
         })?;
@@ -311,9 +328,100 @@ impl ProvideCredentials for BoundedCredentials {
     }
 }
 
+/// One attempt of an operation as it was handed to the HTTP client: where it went,
+/// and the handle that says whether its connection was established.
+#[derive(Debug, Clone)]
+struct Attempt {
+    uri: String,
+    connection: Option<CaptureSmithyConnection>,
+}
+
+impl Attempt {
+    /// Whether the attempt had an open connection (TCP, and TLS for https), on
+    /// which the request was then written: the line between "not sent" and "sent".
+    fn connected(&self) -> bool {
+        self.connection.as_ref().is_some_and(|c| c.get().is_some())
+    }
+}
+
+/// Records each attempt of one operation (an interceptor on that operation only),
+/// so that a failure can be told apart: not sent (no connection) from sent and
+/// unanswered. The SDK's own connection-poisoning interceptor puts the
+/// [`CaptureSmithyConnection`] of the attempt in the config bag before transmit;
+/// the HTTP client fills it in once the connection is up.
+#[derive(Debug, Clone, Default)]
+struct Dispatch {
+    /// At most [`MAX_ATTEMPTS`] entries, one per attempt.
+    attempts: Arc<Mutex<Vec<Attempt>>>,
+}
+
+impl Dispatch {
+    /// The last attempt, and whether an earlier one was sent.
+    fn last(&self) -> (Option<Attempt>, bool) {
+        match self.attempts.lock() {
+            Ok(a) => {
+                let earlier = a.len().saturating_sub(1);
+                (
+                    a.last().cloned(),
+                    a.iter().take(earlier).any(Attempt::connected),
+                )
+            }
+            Err(_) => (None, false),
+        }
+    }
+}
+
+impl Intercept for Dispatch {
+    fn name(&self) -> &'static str {
+        "oidc-doctor::aws::Dispatch"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let attempt = Attempt {
+            uri: context.request().uri().to_string(),
+            connection: cfg.load::<CaptureSmithyConnection>().cloned(),
+        };
+        if let Ok(mut attempts) = self.attempts.lock() {
+            attempts.push(attempt);
+        }
+        Ok(())
+    }
+}
+
+/// Why a connection failed, in a few words (the I/O error's kind, or hyper's own
+/// description), else the whole error on one line.
+fn failure_words(err: &(dyn StdError + 'static)) -> String {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind;
+            return match io.kind() {
+                ErrorKind::ConnectionRefused => "connection refused".to_string(),
+                ErrorKind::ConnectionReset => "connection reset".to_string(),
+                ErrorKind::ConnectionAborted => "connection aborted".to_string(),
+                ErrorKind::TimedOut => "timed out".to_string(),
+                ErrorKind::UnexpectedEof => "the connection closed".to_string(),
+                _ => one_line(&io.to_string()),
+            };
+        }
+        if let Some(h) = e.downcast_ref::<hyper::Error>() {
+            return one_line(&h.to_string());
+        }
+        current = e.source();
+    }
+    one_line(&DisplayErrorContext(err).to_string())
+}
+
 /// One [`AwsError`] for every SDK failure: AWS's own errors keep their code and message,
-/// credential problems become `NoCredentials`, everything else is `Transport`.
-fn map_sdk_error<E>(err: SdkError<E>, timeout: Duration) -> AwsError
+/// credential problems become `NoCredentials`; a failure without an answer is `NotSent`
+/// when the last attempt never had a connection and `Unanswered` when it had one (the
+/// request was written on it); an answer that cannot be used is `Transport`.
+fn map_sdk_error<E>(err: SdkError<E>, timeout: Duration, dispatch: &Dispatch) -> AwsError
 where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
 {
@@ -322,6 +430,13 @@ where
             detail: describe_credentials_error(cred),
         };
     }
+    let within = human_duration(timeout);
+    let (last, earlier_sent) = dispatch.last();
+    let note = if earlier_sent {
+        " (after an earlier attempt that was sent and failed)"
+    } else {
+        ""
+    };
     match &err {
         SdkError::ServiceError(ctx) => {
             let e = ctx.err();
@@ -334,11 +449,60 @@ where
                 message: e.message().map(one_line).unwrap_or_default(),
             }
         }
-        SdkError::TimeoutError(_) => AwsError::Transport {
-            detail: format!("no answer within {}", human_duration(timeout)),
+        SdkError::TimeoutError(_) => match last {
+            Some(a) if a.connected() => AwsError::Unanswered {
+                detail: format!("sent to {}; no answer within {within}{note}", a.uri),
+            },
+            Some(a) => AwsError::NotSent {
+                detail: format!("no connection to {} within {within}{note}", a.uri),
+            },
+            None => AwsError::NotSent {
+                detail: format!("the {within} (--timeout) ran out before the request was sent"),
+            },
+        },
+        SdkError::DispatchFailure(failure) => {
+            let why = if failure.is_timeout() {
+                None
+            } else {
+                Some(failure_words(&err))
+            };
+            match last {
+                Some(a) if a.connected() => AwsError::Unanswered {
+                    detail: match why {
+                        None => format!("sent to {}; no answer within {within}{note}", a.uri),
+                        Some(w) => format!(
+                            "sent to {}; the connection failed before an answer ({w}){note}",
+                            a.uri
+                        ),
+                    },
+                },
+                Some(a) => AwsError::NotSent {
+                    detail: format!(
+                        "could not connect to {} ({}){note}",
+                        a.uri,
+                        why.unwrap_or_else(|| format!("no connection within {within}"))
+                    ),
+                },
+                None => AwsError::NotSent {
+                    detail: failure_words(&err),
+                },
+            }
+        }
+        SdkError::ConstructionFailure(_) => AwsError::NotSent {
+            detail: format!(
+                "the request could not be built: {}",
+                one_line(&DisplayErrorContext(&err).to_string())
+            ),
         },
         _ => AwsError::Transport {
-            detail: one_line(&DisplayErrorContext(&err).to_string()),
+            detail: match last {
+                Some(a) => format!(
+                    "the answer from {} could not be used: {}",
+                    a.uri,
+                    one_line(&DisplayErrorContext(&err).to_string())
+                ),
+                None => one_line(&DisplayErrorContext(&err).to_string()),
+            },
         },
     }
 }

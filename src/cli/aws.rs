@@ -53,11 +53,14 @@ pub struct AwsFacts {
     pub max_session: Option<(u32, &'static str)>,
 }
 
+/// What to read from IAM. `offline` (`check --offline`) reads nothing: not even the
+/// credential chain is built, since it would ask the instance metadata service.
 pub fn plan(
     args: &AwsArgs,
     role: Option<&RoleArn>,
     want_policy: bool,
     want_providers: bool,
+    offline: bool,
 ) -> AwsPlan {
     AwsPlan {
         settings: AwsSettings {
@@ -67,6 +70,10 @@ pub fn plan(
             timeout: Duration::from_secs(10),
         },
         role: match role {
+            Some(_) if offline => Err(
+                "--offline: the role and the account's OIDC providers were not read from IAM"
+                    .into(),
+            ),
             Some(_) if args.no_aws => Err(
                 "--no-aws: the role and the account's OIDC providers were not read from IAM".into(),
             ),
@@ -75,7 +82,7 @@ pub fn plan(
                 r.partition, r.account, r.name
             )),
             None => Err(
-                "no --role-arn: the role and the account's OIDC providers were not read from IAM"
+                "no --role-arn: the role and the account's OIDC providers were not read from IAM; pass --role-arn (with AWS access) or --policy"
                     .into(),
             ),
         },
@@ -100,6 +107,8 @@ fn why(what: &str, e: &AwsError) -> String {
             "{what}: {detail}; or pass --policy (and --provider-client-id, --thumbprint) to check without AWS"
         ),
         AwsError::Service { code, message } => format!("{what}: IAM answered {code}: {message}"),
+        AwsError::NotSent { detail } => format!("{what}: not sent: {detail}"),
+        AwsError::Unanswered { detail } => format!("{what}: {detail}"),
         AwsError::Transport { detail } => format!("{what}: {detail}"),
     }
 }
@@ -122,11 +131,7 @@ pub async fn fetch(plan: &AwsPlan, timeout_secs: f64) -> AwsFacts {
     };
     let role_arn = match &plan.role {
         Ok(arn) => arn.clone(),
-        Err(why) => {
-            return not_asked(&format!(
-                "{why}; pass --role-arn (with AWS access) or --policy"
-            ));
-        }
+        Err(why) => return not_asked(why),
     };
     let client = AwsClient::new(&settings_with_timeout(plan, timeout_secs)).await;
     // The role is read even with --policy: its MaxSessionDuration still counts.
@@ -203,6 +208,16 @@ pub async fn assume(
             expiration: a.expiration,
         },
         Err(AwsError::Service { code, message }) => AssumeOutcome::Failed { code, message },
-        Err(e) => AssumeOutcome::NotMade(why("sts:AssumeRoleWithWebIdentity", &e)),
+        // Exactly what happened to the request: it left and got no usable answer...
+        Err(AwsError::Unanswered { detail } | AwsError::Transport { detail }) => {
+            AssumeOutcome::SentNoAnswer(format!("sts:AssumeRoleWithWebIdentity: {detail}"))
+        }
+        // ...or it never left.
+        Err(AwsError::NotSent { detail } | AwsError::NoCredentials { detail }) => {
+            AssumeOutcome::NotSent(format!("sts:AssumeRoleWithWebIdentity: {detail}"))
+        }
+        Err(e @ AwsError::NotBuilt) => {
+            AssumeOutcome::NotSent(why("sts:AssumeRoleWithWebIdentity", &e))
+        }
     }
 }

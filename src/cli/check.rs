@@ -73,8 +73,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "SECONDS")]
     pub duration_seconds: Option<i64>,
 
-    /// Do not contact the issuer: its checks are reported as skipped.
-    #[arg(long)]
+    /// Open no network connection at all: neither the issuer nor AWS (IAM, STS, the
+    /// credential chain) is contacted, and the checks that need them are reported as
+    /// skipped (issuer, signature without --jwks-file, thumbprint, the IAM role and
+    /// providers). Conflicts with --assume.
+    #[arg(long, conflicts_with = "assume")]
     pub offline: bool,
 
     /// A JWKS file to verify the signature with instead of the issuer's keys.
@@ -157,7 +160,13 @@ pub fn run(args: &CheckArgs, cli: &Cli) -> Result<ExitCode, CliError> {
     // providers without --provider-client-id/--thumbprint.
     let want_policy = policy_file.is_none();
     let want_providers = args.provider_client_ids.is_empty() && args.thumbprints.is_empty();
-    let aws_plan = super::aws::plan(&args.aws, role_arn.as_ref(), want_policy, want_providers);
+    let aws_plan = super::aws::plan(
+        &args.aws,
+        role_arn.as_ref(),
+        want_policy,
+        want_providers,
+        args.offline,
+    );
 
     let rt = runtime()?;
     let (issuer, aws_facts) = rt.block_on(async {
@@ -200,8 +209,8 @@ pub fn run(args: &CheckArgs, cli: &Cli) -> Result<ExitCode, CliError> {
                     .unwrap_or("oidc-doctor-check"),
                 args.duration_seconds,
             )),
-            (None, _) => AssumeOutcome::NotMade("--assume needs --role-arn".into()),
-            (_, None) => AssumeOutcome::NotMade("--assume needs a token, not --claim".into()),
+            (None, _) => AssumeOutcome::NotSent("--assume needs --role-arn".into()),
+            (_, None) => AssumeOutcome::NotSent("--assume needs a token, not --claim".into()),
         })
     } else {
         None

@@ -14,7 +14,7 @@ use crate::issuer::validate::jwks_findings;
 use crate::report;
 use crate::report::decode::DecodeReport;
 use crate::token::analyze::analyze;
-use crate::token::verify::{Verification, verify};
+use crate::token::verify::{KeyOrigin, Verification, verify_from};
 
 #[derive(Debug, Args)]
 pub struct DecodeArgs {
@@ -63,6 +63,9 @@ pub fn run(args: &DecodeArgs, cli: &Cli) -> Result<ExitCode, CliError> {
     let mut verification = None;
     let mut keys_from = None;
     let mut probe_report = None;
+    // Why the fetched keys are not the issuer's for sure (`None`: a file, or TLS
+    // that validated for the hosts).
+    let mut unauthenticated: Option<String> = None;
 
     if args.verify || args.jwks_file.is_some() {
         let jwks: Option<Value> = match &args.jwks_file {
@@ -93,6 +96,7 @@ pub fn run(args: &DecodeArgs, cli: &Cli) -> Result<ExitCode, CliError> {
                     let p = rt.block_on(probe(&opts)).map_err(CliError::new)?;
                     findings.extend(p.findings.iter().cloned());
                     keys_from = p.jwks.as_ref().map(|j| j.fetched.url.clone());
+                    unauthenticated = p.keys_unauthenticated.clone();
                     let doc = p.jwks_document.clone();
                     probe_report = Some(p);
                     doc
@@ -106,7 +110,11 @@ pub fn run(args: &DecodeArgs, cli: &Cli) -> Result<ExitCode, CliError> {
             },
         };
         if let (Some(jwks), Some(decoded)) = (&jwks, token_report.decoded.as_ref()) {
-            let v = verify(&token, decoded, jwks);
+            let origin = match &unauthenticated {
+                Some(why) => KeyOrigin::Unauthenticated(why),
+                None => KeyOrigin::Authenticated,
+            };
+            let v = verify_from(&token, decoded, jwks, origin);
             if let Verification::Failed(f) = &v {
                 findings.push((**f).clone());
             }

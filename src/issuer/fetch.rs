@@ -26,6 +26,65 @@ use super::tls::RecordingVerifier;
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 /// Redirects followed (each one reported).
 pub const MAX_REDIRECTS: usize = 5;
+
+/// Which redirects are followed, and why.
+///
+/// - Never to `http://` (or any scheme but `https://`): STS fetches the discovery
+///   document and the JWKS only over https (IAM requires an `https://` provider URL),
+///   so a redirect to plain http is a fetch STS cannot make, and following it would
+///   send the request in clear text to whatever the issuer names.
+/// - Never to another host. AWS documents no redirect handling for discovery or the
+///   JWKS: its troubleshooting for "Couldn't retrieve verification key" asks for the
+///   `.well-known` URL and `jwks_uri` to answer 200 themselves (AWS Knowledge
+///   Center, "How can I resolve the AWS STS AssumeRoleWithWebIdentity API call error
+///   InvalidIdentityToken?"). A redirect off the issuer's host would move the fetch,
+///   and the TLS chain that counts for the thumbprint, to a host the provider URL
+///   does not name, so it is not followed: what is there was not checked, and the
+///   report says so (`http-redirect`, and the endpoint as unreachable).
+/// - Same-host `https://` redirects are followed (at most [`MAX_REDIRECTS`]) to show
+///   where they lead, each one reported (`http-redirect`).
+///
+/// A `jwks_uri` on another host is another matter: AWS documents it (the thumbprint
+/// is then that host's), so it is fetched; see `issuer::probe`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The redirect leads to a scheme other than `https://`.
+    NotHttps,
+    /// The redirect leads to another host (`from` is the requested URL's host).
+    OffHost { from: String, to: String },
+}
+
+/// A redirect that was not followed: where it led, and why not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedRedirect {
+    pub to: String,
+    pub refusal: Refusal,
+}
+
+impl RefusedRedirect {
+    /// Why not, in words (the request was never made).
+    pub fn reason(&self) -> String {
+        match &self.refusal {
+            Refusal::NotHttps => "STS fetches only https://".to_string(),
+            Refusal::OffHost { from, to } => {
+                format!("it leads to another host ({to}, not {from})")
+            }
+        }
+    }
+}
+
+/// Whether the redirect from `requested` (the URL first asked for) to `next` is
+/// followed (see [`Refusal`]).
+fn refusal(requested: &url::Url, next: &url::Url) -> Option<Refusal> {
+    if next.scheme() != "https" {
+        return Some(Refusal::NotHttps);
+    }
+    let host = |u: &url::Url| u.host_str().unwrap_or_default().to_ascii_lowercase();
+    (host(requested) != host(next)).then(|| Refusal::OffHost {
+        from: host(requested),
+        to: host(next),
+    })
+}
 /// A proxy's CONNECT answer header is at most this long.
 const MAX_PROXY_HEADER: usize = 8 << 10;
 
@@ -161,6 +220,9 @@ pub struct Fetched {
     pub cache_control: Option<String>,
     /// Each URL that answered with a redirect, in order.
     pub redirects: Vec<String>,
+    /// The redirect that was not followed (then `error` says so).
+    #[serde(skip)]
+    pub refused_redirect: Option<RefusedRedirect>,
     pub error: Option<String>,
     pub elapsed_ms: Option<f64>,
     pub dns_ms: Option<f64>,
@@ -189,7 +251,8 @@ fn ms(d: Duration) -> f64 {
     (d.as_secs_f64() * 1000.0 * 10.0).round() / 10.0
 }
 
-/// GETs `url`, following up to [`MAX_REDIRECTS`] redirects, within `opts.timeout`.
+/// GETs `url`, following up to [`MAX_REDIRECTS`] same-host `https://` redirects
+/// (see [`Refusal`] for the others), within `opts.timeout`.
 pub async fn fetch(url: &url::Url, opts: &NetOptions) -> Fetched {
     let start = Instant::now();
     let deadline = start + opts.timeout;
@@ -208,16 +271,8 @@ pub async fn fetch(url: &url::Url, opts: &NetOptions) -> Fetched {
         let Some(location) = location else {
             return f.into_public();
         };
-        match current.join(&location) {
-            Ok(next) if redirects.len() < MAX_REDIRECTS => {
-                redirects.push(current.to_string());
-                current = next;
-            }
-            Ok(_) => {
-                let mut f = f.into_public();
-                f.error = Some(format!("more than {MAX_REDIRECTS} redirects"));
-                return f;
-            }
+        let next = match current.join(&location) {
+            Ok(next) => next,
             Err(e) => {
                 let mut f = f.into_public();
                 f.error = Some(format!(
@@ -225,7 +280,28 @@ pub async fn fetch(url: &url::Url, opts: &NetOptions) -> Fetched {
                 ));
                 return f;
             }
+        };
+        if let Some(refusal) = refusal(url, &next) {
+            let mut f = f.into_public();
+            let refused = RefusedRedirect {
+                to: next.to_string(),
+                refusal,
+            };
+            f.error = Some(format!(
+                "the redirect to {} was not followed: {} (the request was not made)",
+                refused.to,
+                refused.reason()
+            ));
+            f.refused_redirect = Some(refused);
+            return f;
         }
+        if redirects.len() >= MAX_REDIRECTS {
+            let mut f = f.into_public();
+            f.error = Some(format!("more than {MAX_REDIRECTS} redirects"));
+            return f;
+        }
+        redirects.push(current.to_string());
+        current = next;
     }
 }
 

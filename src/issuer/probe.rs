@@ -42,6 +42,13 @@ pub struct ProbeReport {
     pub checks: Vec<Check>,
     /// The JWKS document, when one was fetched and is JSON.
     pub jwks_document: Option<Value>,
+    /// Why the keys of `jwks_document` cannot be taken for the issuer's, if so:
+    /// discovery (which names `jwks_uri`) or the JWKS came over a connection that
+    /// did not authenticate its host (no TLS, a chain to no trusted root, expired at
+    /// `--now`, or a certificate for another host). `None` with a document: both
+    /// came over TLS that validated for their hosts against the trusted roots, and
+    /// a signature checked with these keys may be called verified.
+    pub keys_unauthenticated: Option<String>,
     /// The thumbprint AWS uses: SHA-1 of the last certificate the JWKS host serves.
     pub thumbprint: Option<String>,
     /// Remarks (proxy in use, …).
@@ -147,14 +154,18 @@ pub async fn probe(opts: &ProbeOptions) -> Result<ProbeReport, String> {
     let discovery_failed = !f.is_empty();
     findings.append(&mut f);
     let mut jwks_uri = None;
+    let mut document_failed = false;
     if usable {
         let (mut f, uri) = validate::discovery_findings(&issuer, &discovery.body);
+        document_failed = f
+            .iter()
+            .any(|f| f.severity == crate::finding::Severity::Error);
         findings.append(&mut f);
         jwks_uri = uri;
     }
     checks.push(check(
         "discovery",
-        if usable && jwks_uri.is_some() && !discovery_failed {
+        if usable && jwks_uri.is_some() && !discovery_failed && !document_failed {
             CheckStatus::Passed
         } else {
             CheckStatus::Failed
@@ -166,7 +177,20 @@ pub async fn probe(opts: &ProbeOptions) -> Result<ProbeReport, String> {
     let mut jwks = None;
     let mut jwks_document = None;
     match jwks_uri.as_deref().map(url::Url::parse) {
+        // Never fetched (`discovery-invalid` says why): STS fetches keys only over
+        // https, and keys fetched over plain http would prove nothing.
+        Some(Ok(u)) if u.scheme() != "https" => checks.push(check(
+            "jwks",
+            CheckStatus::Failed,
+            format!(
+                "{u}: not fetched, a {}:// jwks_uri (STS fetches keys only over https://)",
+                u.scheme()
+            ),
+        )),
         Some(Ok(u)) => {
+            // Another host is fetched, as STS does (AWS documents a JWKS host other
+            // than the issuer's), and reported.
+            findings.extend(validate::off_host_finding(&host, &u));
             let fetched = fetch(&u, &opts.net).await;
             let (mut f, usable) =
                 validate::response_findings(Which::Jwks, &response(&fetched, opts));
@@ -260,6 +284,16 @@ pub async fn probe(opts: &ProbeOptions) -> Result<ProbeReport, String> {
             }
         }
     }
+    let keys_unauthenticated = if jwks_document.is_some() {
+        key_trust(
+            (&discovery, discovery_tls.as_ref()),
+            jwks.as_ref().map(|j| (j, jwks_tls.as_ref())),
+            &mut findings,
+        )
+    } else {
+        None
+    };
+
     let tls_ok = !findings.iter().any(|f| f.rule.starts_with("tls-"));
     checks.push(if tls_count == 0 {
         check("tls", CheckStatus::Skipped, "no TLS chain was received")
@@ -286,9 +320,63 @@ pub async fn probe(opts: &ProbeOptions) -> Result<ProbeReport, String> {
         findings,
         checks,
         jwks_document,
+        keys_unauthenticated,
         thumbprint,
         notes,
     })
+}
+
+/// Are the keys the issuer's? Only if discovery (which names the `jwks_uri`) and
+/// the JWKS both came over TLS that authenticated their hosts. Returns why not
+/// (`None`: they are), and says in the TLS finding of each failing host what that
+/// means for the keys.
+fn key_trust(
+    discovery: (&Fetched, Option<&TlsInfo>),
+    jwks: Option<(&Fetched, Option<&TlsInfo>)>,
+    findings: &mut [Finding],
+) -> Option<String> {
+    let endpoints: Vec<(&Fetched, Option<&TlsInfo>)> =
+        std::iter::once(discovery).chain(jwks).collect();
+    let mut reasons: Vec<String> = Vec::new();
+    for (fetched, tls) in &endpoints {
+        let why = match tls {
+            Some(t) => t
+                .unauthenticated
+                .as_ref()
+                .map(|why| format!("{}: {why}", fetched.host)),
+            None => Some(format!("{} was not fetched over TLS", fetched.url)),
+        };
+        if let Some(why) = why
+            && !reasons.contains(&why)
+        {
+            reasons.push(why);
+        }
+    }
+    let jwks_host = jwks.map(|(j, _)| j.host.as_str()).unwrap_or_default();
+    let mut hosts: Vec<&str> = Vec::new();
+    for (fetched, tls) in &endpoints {
+        if tls.is_some_and(|t| t.unauthenticated.is_some())
+            && !hosts.contains(&fetched.host.as_str())
+        {
+            hosts.push(&fetched.host);
+        }
+    }
+    for h in hosts {
+        let prefix = format!("{h}:");
+        if let Some(f) = findings.iter_mut().find(|f| {
+            matches!(
+                f.rule,
+                "tls-not-publicly-trusted" | "tls-hostname-mismatch" | "tls-expired"
+            ) && f.message.starts_with(&prefix)
+        }) {
+            f.message.push_str(&if h == jwks_host {
+                format!("; the keys fetched from {h} are unauthenticated, so a signature checked with them is not verified")
+            } else {
+                format!("; the jwks_uri read from {h} is unauthenticated, so the keys it names, and a signature checked with them, are not verified")
+            });
+        }
+    }
+    (!reasons.is_empty()).then(|| reasons.join("; "))
 }
 
 fn response<'a>(f: &'a Fetched, opts: &ProbeOptions) -> Response<'a> {
@@ -298,6 +386,7 @@ fn response<'a>(f: &'a Fetched, opts: &ProbeOptions) -> Response<'a> {
         content_type: f.content_type.as_deref(),
         body: &f.body,
         redirects: &f.redirects,
+        refused_redirect: f.refused_redirect.as_ref(),
         error: f.error.as_deref(),
         timed_out: f.timed_out,
         elapsed: f.elapsed,

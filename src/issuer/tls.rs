@@ -178,6 +178,13 @@ pub struct TlsInfo {
     pub thumbprint: Option<String>,
     /// The verification verdict in words ("verified against …", or why not).
     pub verdict: String,
+    /// Why this connection does not authenticate its host, when it does not: the
+    /// chain does not verify against the trusted roots (Mozilla's and `--ca-file`),
+    /// is expired at `--now`, or the leaf is not valid for the host. `None` only for
+    /// a chain that validated for the host at `--now`; keys fetched over anything
+    /// else are unauthenticated, and a signature checked with them is not "verified".
+    #[serde(skip)]
+    pub unauthenticated: Option<String>,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -267,6 +274,9 @@ pub fn analyze_chain(
                     publicly_trusted: false,
                     thumbprint: der_chain.last().map(|d| sha1_hex(d)),
                     verdict: format!("certificate {i} cannot be read: {e}"),
+                    unauthenticated: Some(format!(
+                        "certificate {i} of the served chain cannot be read"
+                    )),
                 };
                 findings.push(Finding::new(
                     &rules::TLS_NOT_PUBLICLY_TRUSTED,
@@ -284,6 +294,7 @@ pub fn analyze_chain(
             publicly_trusted: false,
             thumbprint,
             verdict: "the server sent no certificate".into(),
+            unauthenticated: Some("the server sent no certificate".into()),
         };
         return (info, findings);
     };
@@ -356,6 +367,15 @@ pub fn analyze_chain(
         Err(e) => Err(e.clone()),
     };
     let mut result = trust(now_unix);
+    let expired_at_now = matches!(
+        &result,
+        Err(rustls::Error::InvalidCertificate(
+            CertificateError::Expired
+                | CertificateError::ExpiredContext { .. }
+                | CertificateError::NotValidYet
+                | CertificateError::NotValidYetContext { .. }
+        ))
+    );
     if matches!(
         &result,
         Err(rustls::Error::InvalidCertificate(
@@ -387,9 +407,11 @@ pub fn analyze_chain(
     }
 
     // Host name.
+    let mut name_problem = None;
     match (&parsed, ServerName::try_from(host.to_string())) {
         (Ok(p), Ok(name)) => {
             if let Err(e) = rustls::client::verify_server_name(p, &name) {
+                name_problem = Some(format!("the certificate is not valid for {host} ({e})"));
                 findings.push(Finding::new(
                     &rules::TLS_HOSTNAME_MISMATCH,
                     format!(
@@ -399,11 +421,18 @@ pub fn analyze_chain(
                 ));
             }
         }
-        (Err(e), _) => findings.push(Finding::new(
-            &rules::TLS_HOSTNAME_MISMATCH,
-            format!("{host}: the leaf certificate cannot be checked for the host name: {e}"),
-        )),
-        (_, Err(_)) => {}
+        (Err(e), _) => {
+            name_problem = Some(format!("the leaf certificate cannot be checked for {host}"));
+            findings.push(Finding::new(
+                &rules::TLS_HOSTNAME_MISMATCH,
+                format!("{host}: the leaf certificate cannot be checked for the host name: {e}"),
+            ))
+        }
+        (_, Err(_)) => {
+            name_problem = Some(format!(
+                "{host} is not a name a certificate can be checked for"
+            ));
+        }
     }
 
     if !publicly_trusted {
@@ -422,12 +451,23 @@ pub fn analyze_chain(
         );
     }
 
+    let unauthenticated = if !publicly_trusted {
+        Some(verdict.clone())
+    } else if expired_at_now {
+        Some(
+            "the chain is not valid at --now (a certificate has expired or is not valid yet)"
+                .into(),
+        )
+    } else {
+        name_problem
+    };
     let info = TlsInfo {
         version,
         chain,
         publicly_trusted,
         thumbprint,
         verdict,
+        unauthenticated,
     };
     (info, findings)
 }
@@ -596,6 +636,45 @@ mod tests {
             "a private CA is not incomplete"
         );
         assert!(!info.publicly_trusted);
+    }
+
+    /// Only a chain that verifies against the roots, at `now`, for the host,
+    /// authenticates it (and so the keys fetched over it).
+    #[test]
+    fn only_a_chain_valid_for_the_host_at_now_authenticates_it() {
+        let [root, inter, leaf] = chain();
+        let served = [leaf, inter];
+        let (info, _) = judge(&served, std::slice::from_ref(&root));
+        assert_eq!(info.unauthenticated, None);
+        let (info, _) = judge(&served, &[]);
+        assert!(
+            info.unauthenticated
+                .as_deref()
+                .is_some_and(|w| w.contains("does not verify against the trusted roots")),
+            "{info:?}"
+        );
+        let roots = Roots::new(std::slice::from_ref(&root)).unwrap();
+        let now = DateTime::from_timestamp(NOW, 0).unwrap();
+        let (info, rules) = analyze_chain("other.example.test", &served, None, now, &roots);
+        assert_eq!(
+            rules.iter().map(|f| f.rule).collect::<Vec<_>>(),
+            ["tls-hostname-mismatch"]
+        );
+        assert!(
+            info.unauthenticated.as_deref().is_some_and(
+                |w| w.starts_with("the certificate is not valid for other.example.test")
+            ),
+            "{info:?}"
+        );
+        let later = DateTime::from_timestamp(NOW + 200 * 86_400, 0).unwrap();
+        let (info, _) = analyze_chain("h.example.test", &served, None, later, &roots);
+        assert!(info.publicly_trusted, "trust is judged inside the validity");
+        assert!(
+            info.unauthenticated
+                .as_deref()
+                .is_some_and(|w| w.contains("not valid at --now")),
+            "{info:?}"
+        );
     }
 
     #[test]

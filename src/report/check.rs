@@ -215,7 +215,10 @@ pub fn json(r: &CheckReport) -> String {
                 Some(code.as_str()),
                 Some(message.as_str()),
             ),
-            AssumeOutcome::NotMade(why) => ("not-made", None, None, None, Some(why.as_str())),
+            AssumeOutcome::NotSent(why) => ("not-sent", None, None, None, Some(why.as_str())),
+            AssumeOutcome::SentNoAnswer(why) => {
+                ("unanswered", None, None, None, Some(why.as_str()))
+            }
         };
         WireAssume {
             outcome,

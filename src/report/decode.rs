@@ -95,6 +95,10 @@ pub fn human(r: &DecodeReport, style: Style) -> String {
             let from = r.keys_from.as_deref().unwrap_or("the JWKS");
             let _ = writeln!(o, "           ✓ {how} (keys from {from})");
         }
+        Some(Verification::Unauthenticated(how)) => {
+            let from = r.keys_from.as_deref().unwrap_or("the JWKS");
+            let _ = writeln!(o, "           not verified: {how} (keys from {from})");
+        }
         Some(Verification::Failed(f)) => {
             let _ = writeln!(o, "           ✗ {} [{}]", f.message, f.rule);
         }
@@ -159,7 +163,8 @@ struct WireComponent<'a> {
 
 #[derive(Debug, Serialize)]
 struct WireVerification {
-    /// `verified`, `failed`, `not-tried` or `skipped` (no `--verify`).
+    /// `verified`, `unauthenticated` (the signature matches keys whose origin is not
+    /// authenticated: not verified), `failed`, `not-tried` or `skipped` (no `--verify`).
     status: &'static str,
     detail: Option<String>,
     keys_from: Option<String>,
@@ -173,6 +178,7 @@ pub fn json(r: &DecodeReport) -> String {
             Some("pass --verify to verify the signature".to_string()),
         ),
         Some(Verification::Verified(s)) => ("verified", Some(s.clone())),
+        Some(Verification::Unauthenticated(s)) => ("unauthenticated", Some(s.clone())),
         Some(Verification::Failed(f)) => ("failed", Some(f.message.clone())),
         Some(Verification::NotTried(s)) => ("not-tried", Some(s.clone())),
     };

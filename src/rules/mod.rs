@@ -76,10 +76,12 @@ mod issuer_has_port;
 mod issuer_not_https;
 mod issuer_private_address;
 mod jwks_invalid;
+mod jwks_key_invalid;
 mod jwks_not_cacheable;
 mod jwks_slow;
 mod jwks_timeout;
 mod jwks_unreachable;
+mod jwks_uri_off_host;
 mod kid_not_in_jwks;
 mod multiple_audiences;
 mod signature_invalid;
@@ -205,6 +207,8 @@ pub static ALL: &[&RuleMeta] = &[
     &jwks_timeout::META,
     &jwks_slow::META,
     &jwks_invalid::META,
+    &jwks_key_invalid::META,
+    &jwks_uri_off_host::META,
     &jwks_not_cacheable::META,
     &issuer_not_https::META,
     &issuer_has_port::META,
@@ -282,10 +286,12 @@ pub use issuer_not_https::META as ISSUER_NOT_HTTPS;
 pub use issuer_private_address::META as ISSUER_PRIVATE_ADDRESS;
 pub use issuer_provider_mismatch::META as ISSUER_PROVIDER_MISMATCH;
 pub use jwks_invalid::META as JWKS_INVALID;
+pub use jwks_key_invalid::META as JWKS_KEY_INVALID;
 pub use jwks_not_cacheable::META as JWKS_NOT_CACHEABLE;
 pub use jwks_slow::META as JWKS_SLOW;
 pub use jwks_timeout::META as JWKS_TIMEOUT;
 pub use jwks_unreachable::META as JWKS_UNREACHABLE;
+pub use jwks_uri_off_host::META as JWKS_URI_OFF_HOST;
 pub use kid_not_in_jwks::META as KID_NOT_IN_JWKS;
 pub use legacy_ci_job_jwt::META as LEGACY_CI_JOB_JWT;
 pub use multiple_audiences::META as MULTIPLE_AUDIENCES;

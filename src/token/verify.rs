@@ -15,16 +15,43 @@ use crate::rules;
 /// What verification concluded.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verification {
-    /// The signature verifies; the text names the key.
+    /// The signature verifies with keys whose origin is authenticated (`--jwks-file`,
+    /// or fetched over TLS that validated for the host); the text names the key.
     Verified(String),
+    /// The signature matches a key, but the keys came over a connection that did not
+    /// authenticate the issuer (see [`KeyOrigin`]): anyone on the path could have
+    /// served them, so nothing is verified. The text says which key and why.
+    Unauthenticated(String),
     /// It does not (`kid-not-in-jwks` or `signature-invalid`).
     Failed(Box<Finding>),
     /// It could not be tried (the reason); other findings say why.
     NotTried(String),
 }
 
-/// Verifies `token` (already decoded as `decoded`) with the keys of `jwks`.
+/// Where the keys came from, as far as their authenticity goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyOrigin<'a> {
+    /// `--jwks-file`, or fetched over TLS that validated for the host against the
+    /// trusted roots.
+    Authenticated,
+    /// Fetched some other way; the text says how (it ends up in the outcome).
+    Unauthenticated(&'a str),
+}
+
+/// Verifies `token` (already decoded as `decoded`) with the keys of `jwks`, keys
+/// whose origin is authenticated (a `--jwks-file`).
 pub fn verify(token: &str, decoded: &DecodedToken, jwks: &Value) -> Verification {
+    verify_from(token, decoded, jwks, KeyOrigin::Authenticated)
+}
+
+/// Verifies `token` with the keys of `jwks`, which came from `origin`: a match with
+/// unauthenticated keys is [`Verification::Unauthenticated`], never `Verified`.
+pub fn verify_from(
+    token: &str,
+    decoded: &DecodedToken,
+    jwks: &Value,
+    origin: KeyOrigin<'_>,
+) -> Verification {
     let Some(alg) = decoded.header.get("alg").and_then(Value::as_str) else {
         return Verification::NotTried("the header names no algorithm".into());
     };
@@ -73,7 +100,14 @@ pub fn verify(token: &str, decoded: &DecodedToken, jwks: &Value) -> Verification
                     .and_then(Value::as_str)
                     .map(|k| format!("key {k:?}"))
                     .unwrap_or_else(|| "a key without kid".to_string());
-                return Verification::Verified(format!("{alg} signature verified with {name}"));
+                return match origin {
+                    KeyOrigin::Authenticated => {
+                        Verification::Verified(format!("{alg} signature verified with {name}"))
+                    }
+                    KeyOrigin::Unauthenticated(why) => Verification::Unauthenticated(format!(
+                        "{alg} signature matches {name}, but the keys are unauthenticated: {why}"
+                    )),
+                };
             }
             Err(e) => last_error = e,
         }
@@ -201,6 +235,31 @@ mod tests {
             Verification::Failed(f) => assert_eq!(f.rule, "signature-invalid"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_match_with_unauthenticated_keys_is_not_verified() {
+        let key = EcdsaKeyPair::generate(&ECDSA_P521_SHA512_FIXED_SIGNING).unwrap();
+        let point = key.public_key().as_ref();
+        let jwks = serde_json::json!({"keys": [{
+            "kty": "EC", "crv": "P-521", "kid": "p521",
+            "x": b64(&point[1..67]), "y": b64(&point[67..133]),
+        }]});
+        let input = format!("{}.{}", b64(br#"{"alg":"ES512","kid":"p521"}"#), b64(b"{}"));
+        let sig = key.sign(&SystemRandom::new(), input.as_bytes()).unwrap();
+        let token = format!("{input}.{}", b64(sig.as_ref()));
+        let decoded = crate::token::decode_unverified(&token).unwrap();
+        assert_eq!(
+            verify_from(&token, &decoded, &jwks, KeyOrigin::Unauthenticated("h: no TLS")),
+            Verification::Unauthenticated(
+                r#"ES512 signature matches key "p521", but the keys are unauthenticated: h: no TLS"#
+                    .into()
+            )
+        );
+        assert_eq!(
+            verify_from(&token, &decoded, &jwks, KeyOrigin::Authenticated),
+            Verification::Verified(r#"ES512 signature verified with key "p521""#.into())
+        );
     }
 
     #[test]

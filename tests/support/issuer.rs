@@ -41,8 +41,17 @@ fn ca_params(cn: &str, from: i64, to: i64) -> CertificateParams {
 }
 
 fn leaf_params(host: &str, from: i64, to: i64) -> CertificateParams {
-    let mut p = CertificateParams::new(vec![host.to_string()]).expect("params");
-    p.distinguished_name.push(DnType::CommonName, host);
+    leaf_params_for(&[host], from, to)
+}
+
+/// A leaf valid for every one of `hosts` (the first is its common name).
+fn leaf_params_for(hosts: &[&str], from: i64, to: i64) -> CertificateParams {
+    let mut p = CertificateParams::new(hosts.iter().map(|h| h.to_string()).collect::<Vec<_>>())
+        .expect("params");
+    p.distinguished_name.push(
+        DnType::CommonName,
+        hosts.first().copied().unwrap_or("localhost"),
+    );
     p.is_ca = IsCa::ExplicitNoCa;
     p.not_before = at(from);
     p.not_after = at(to);
@@ -64,6 +73,11 @@ pub struct Pki {
 
 /// The leaf valid from `from` to `to` days around [`NOW`]; the CAs for ten years.
 pub fn pki_with_validity(host: &str, from: i64, to: i64) -> Pki {
+    pki_for_hosts(&[host], from, to)
+}
+
+/// A test PKI whose leaf is valid for each of `hosts`, from `from` to `to` days around [`NOW`].
+pub fn pki_for_hosts(hosts: &[&str], from: i64, to: i64) -> Pki {
     let root_key = KeyPair::generate().expect("key");
     let root =
         CertifiedIssuer::self_signed(ca_params("oidc-doctor Test Root CA", -400, 3650), root_key)
@@ -76,7 +90,7 @@ pub fn pki_with_validity(host: &str, from: i64, to: i64) -> Pki {
     )
     .expect("intermediate");
     let leaf_key = KeyPair::generate().expect("key");
-    let leaf = leaf_params(host, from, to)
+    let leaf = leaf_params_for(hosts, from, to)
         .signed_by(&leaf_key, &inter)
         .expect("leaf");
     Pki {
@@ -125,6 +139,8 @@ pub struct Behaviour {
     pub discovery_answer: Option<(u16, String, String)>,
     /// Discovery answers 301 to /moved/.well-known/openid-configuration.
     pub redirect_discovery: bool,
+    /// Discovery answers 302 to this URL (another host, `http://`, …).
+    pub discovery_redirect_to: Option<String>,
     /// A hostile JWKS endpoint (hardening tests).
     pub hostile_jwks: Option<Hostile>,
 }
@@ -154,6 +170,7 @@ impl Behaviour {
             jwks,
             discovery_answer: None,
             redirect_discovery: false,
+            discovery_redirect_to: None,
             hostile_jwks: None,
         }
     }
@@ -259,6 +276,13 @@ where
         }
     }
     let (status, ctype, cache, body, location) = match path.as_str() {
+        "/.well-known/openid-configuration" if b.discovery_redirect_to.is_some() => (
+            302,
+            "text/plain".to_string(),
+            None,
+            String::new(),
+            b.discovery_redirect_to.clone(),
+        ),
         "/.well-known/openid-configuration" if b.redirect_discovery => (
             301,
             "text/plain".to_string(),
