@@ -31,6 +31,12 @@ use crate::fingerprint::Fingerprinted;
 /// The format version written and understood.
 pub const VERSION: u32 = 1;
 
+/// Largest baseline read (and written: a baseline this run could not read back
+/// is refused). An entry takes about 300 bytes, so 32 MiB records some 100,000
+/// findings — one per file of the 100,000-file lint benchmark — while keeping a
+/// `/dev/zero` or runaway file from being read until memory runs out.
+pub const MAX_BASELINE_BYTES: u64 = 32 << 20;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Baseline {
     pub oidc_doctor_baseline: u32,
@@ -78,8 +84,15 @@ impl Baseline {
 
     /// Reads a baseline; `Err` is a one-line message (exit 2).
     pub fn load(path: &Path) -> Result<Baseline, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
+        let what = format!("baseline {}", path.display());
+        let bytes =
+            crate::lint::read::read_path(path, MAX_BASELINE_BYTES).map_err(|e| e.message(&what))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            format!(
+                "invalid {what}: not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            )
+        })?;
         let b: Baseline = serde_json::from_str(&text)
             .map_err(|e| format!("invalid baseline {}: {e}", path.display()))?;
         if b.oidc_doctor_baseline != VERSION {
@@ -96,7 +109,16 @@ impl Baseline {
         let mut text = serde_json::to_string_pretty(self)
             .map_err(|e| format!("cannot write baseline {}: {e}", path.display()))?;
         text.push('\n');
-        std::fs::write(path, text)
+        if text.len() as u64 > MAX_BASELINE_BYTES {
+            return Err(format!(
+                "cannot write baseline {}: {} findings make {} MiB, more than the {} MiB a baseline may hold (the baseline size limit); fix or turn off some rules first",
+                path.display(),
+                self.findings.len(),
+                text.len() >> 20,
+                MAX_BASELINE_BYTES >> 20
+            ));
+        }
+        write_nonblocking(path, text.as_bytes())
             .map_err(|e| format!("cannot write baseline {}: {e}", path.display()))
     }
 
@@ -111,4 +133,18 @@ impl Baseline {
         findings.retain(|f| !known.contains(f.fingerprint.as_str()));
         before - findings.len()
     }
+}
+
+/// Writes a file without blocking in `open()`: a FIFO with no reader fails at
+/// once (ENXIO) instead of waiting for one forever.
+fn write_nonblocking(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+    }
+    options.open(path)?.write_all(bytes)
 }

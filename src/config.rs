@@ -207,14 +207,16 @@ impl Config {
     /// invalid file.
     pub fn discover(start: &Path) -> Result<Option<Config>, String> {
         let start = absolute(start);
-        let dir = if start.is_file() {
+        let dir = if !start.is_dir() {
             start.parent().map(Path::to_path_buf).unwrap_or(start)
         } else {
             start
         };
         for d in dir.ancestors() {
             let candidate = d.join(FILE_NAME);
-            if candidate.is_file() {
+            // Whatever it is (a FIFO too: read within the time limit), a
+            // configuration file that exists is read, never skipped silently.
+            if candidate.metadata().is_ok_and(|m| !m.is_dir()) {
                 return Config::load(&candidate).map(Some);
             }
         }
@@ -223,8 +225,15 @@ impl Config {
 
     /// Reads and validates a configuration file.
     pub fn load(file: &Path) -> Result<Config, String> {
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| format!("cannot read configuration {}: {e}", file.display()))?;
+        let what = format!("configuration {}", file.display());
+        let bytes = crate::lint::read::read_path(file, crate::lint::MAX_FILE_BYTES)
+            .map_err(|e| e.message(&what))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            format!(
+                "cannot read {what}: not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            )
+        })?;
         Config::parse(&text, file)
     }
 

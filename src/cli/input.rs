@@ -1,6 +1,5 @@
 //! Reading the command line's inputs: files (capped), tokens, `KEY=VALUE` pairs.
 
-use std::io::Read;
 use std::path::Path;
 
 use serde_json::Value;
@@ -9,28 +8,17 @@ use super::CliError;
 use crate::simulate::{ClaimsOrigin, PolicySource, RoleArn};
 
 pub use crate::lint::MAX_FILE_BYTES;
+use crate::lint::read::{read_path, read_stdin};
 
-/// Reads a file (or stdin for `-`) of at most [`MAX_FILE_BYTES`].
+/// Reads a file (or stdin for `-`) of at most [`MAX_FILE_BYTES`], bounded in time
+/// when it is not a regular file (see [`crate::lint::read`]).
 pub fn read_capped(path: &str) -> Result<Vec<u8>, CliError> {
-    let mut buf = Vec::new();
     let read = if path == "-" {
-        std::io::stdin()
-            .lock()
-            .take(MAX_FILE_BYTES + 1)
-            .read_to_end(&mut buf)
+        read_stdin(MAX_FILE_BYTES)
     } else {
-        std::fs::File::open(Path::new(path))
-            .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf))
+        read_path(Path::new(path), MAX_FILE_BYTES)
     };
-    read.map_err(|e| CliError::new(format!("cannot read {}: {e}", display_path(path))))?;
-    if buf.len() as u64 > MAX_FILE_BYTES {
-        return Err(CliError::new(format!(
-            "{} is larger than {} MiB; refusing to read it",
-            display_path(path),
-            MAX_FILE_BYTES >> 20
-        )));
-    }
-    Ok(buf)
+    read.map_err(|e| CliError::new(e.message(&display_path(path))))
 }
 
 fn display_path(path: &str) -> String {

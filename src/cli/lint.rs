@@ -103,7 +103,7 @@ pub fn run(args: &LintArgs, cli: &Cli) -> Result<ExitCode, CliError> {
     let findings: Vec<Finding> = items.iter().map(|i| i.finding.clone()).collect();
     match cli.format {
         Format::Human => print(&human(&lint, &findings, use_color())),
-        Format::Json => print(&report::json::lint(&findings, lint.files.len())),
+        Format::Json => print(&report::json::lint(&findings, lint.checked_files)),
         Format::Sarif => print(&report::sarif::lint(&items, &root)),
         Format::Gitlab => print(&report::gitlab::lint(&items)),
     }
@@ -149,7 +149,7 @@ fn human(lint: &LintReport, findings: &[Finding], color: bool) -> String {
         out.push_str(&report::human::finding(f, source, style));
         out.push('\n');
     }
-    let s = Summary::of(findings, lint.files.len());
+    let s = Summary::of(findings, lint.checked_files);
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     out.push_str(&format!(
         "{}, {}, {} in {} checked\n",

@@ -21,7 +21,7 @@ use crate::json::Span;
 use crate::policy::{Effect, JsonType, Policy, Statement};
 use crate::rules::{self, oidc_keys::OidcKey};
 
-use super::{FileFacts, IdTokenDecl, LintedFile, ProviderDecl};
+use super::{FileFacts, IdTokenDecl, LintedFile, ProviderDecl, SourcePolicy};
 
 fn is_aud_key(key: &str) -> bool {
     key.get(key.len().saturating_sub(4)..)
@@ -125,26 +125,110 @@ impl Ctx<'_> {
     }
 }
 
-/// Runs every cross-file check.
+/// Runs every cross-file check over files that are all in memory.
 pub fn check(files: &[LintedFile], facts: &[FileFacts]) -> Vec<Finding> {
-    let cx = Ctx { files };
-    let providers: Vec<(usize, &ProviderDecl)> = facts
-        .iter()
-        .flat_map(|f| f.providers.iter().map(move |p| (f.file, p)))
-        .collect();
-    let mut out = Vec::new();
-    for (file, p) in &providers {
-        provider_url(&cx, *file, p, &mut out);
-    }
+    let mut checker = Checker::new(facts);
+    let mut out = checker.providers(files);
     for f in facts {
-        for sp in &f.policies {
+        out.extend(checker.policies(files, f));
+    }
+    out.extend(checker.finish(files));
+    out
+}
+
+/// The cross-file checks one policy file at a time: [`Checker::new`] takes the
+/// tree's declarations (OIDC providers, `id_tokens`), [`Checker::policies`] one
+/// file's policies — whose text needs to be in `files` only during that call —
+/// and [`Checker::finish`] the `id_tokens` audiences compared with every policy
+/// seen. [`super::LintReport::cross_check`] re-reads the policy files it did not
+/// keep one by one through it, so that a tree's policies are never all in memory.
+pub struct Checker {
+    /// Every provider of the tree, with the index of its file (declarations are
+    /// few: cloned so that the facts stay free to change).
+    providers: Vec<(usize, ProviderDecl)>,
+    tokens: Vec<(usize, IdTokenDecl)>,
+    /// Whether some provider lists its client IDs: `id_tokens` audiences are then
+    /// compared with those, else with the policies' `:aud` conditions.
+    known_providers: bool,
+    /// One per `id_tokens` audience (in token, then audience order) when they
+    /// are compared with the policies.
+    audits: Vec<AudAudit>,
+}
+
+/// What the policies seen so far say about one `id_tokens` audience.
+#[derive(Default)]
+struct AudAudit {
+    /// Some positive `:aud` condition was seen.
+    any: bool,
+    /// One of them admits the audience.
+    admitted: bool,
+    /// One of them is not known statically (it may admit it).
+    unknown: bool,
+    /// Where the conditions are, for the finding (not kept once it cannot be made).
+    related: Vec<Location>,
+}
+
+impl Checker {
+    /// The declarations of every file's facts (in file order).
+    pub fn new<'f>(facts: impl IntoIterator<Item = &'f FileFacts>) -> Checker {
+        let mut providers: Vec<(usize, ProviderDecl)> = Vec::new();
+        let mut tokens: Vec<(usize, IdTokenDecl)> = Vec::new();
+        for f in facts {
+            providers.extend(f.providers.iter().map(|p| (f.file, p.clone())));
+            tokens.extend(f.id_tokens.iter().map(|t| (f.file, t.clone())));
+        }
+        let known_providers = providers
+            .iter()
+            .any(|(_, p)| p.client_ids_complete && !p.client_ids.is_empty());
+        let audits = if known_providers {
+            Vec::new()
+        } else {
+            tokens
+                .iter()
+                .flat_map(|(_, t)| t.aud.iter().map(|_| AudAudit::default()))
+                .collect()
+        };
+        Checker {
+            providers,
+            tokens,
+            known_providers,
+            audits,
+        }
+    }
+
+    /// Whether any check reads policies: every one starts from a provider or an
+    /// `id_tokens` audience.
+    pub fn needs_policies(&self) -> bool {
+        !self.providers.is_empty() || !self.tokens.is_empty()
+    }
+
+    /// `provider-url-invalid` for every provider.
+    pub fn providers(&self, files: &[LintedFile]) -> Vec<Finding> {
+        let cx = Ctx { files };
+        let mut out = Vec::new();
+        for (file, p) in &self.providers {
+            provider_url(&cx, *file, p, &mut out);
+        }
+        out
+    }
+
+    /// The checks of one file's policies against the declarations; records their
+    /// `:aud` conditions for [`Checker::finish`]. `files` must hold `facts.file`.
+    pub fn policies(&mut self, files: &[LintedFile], facts: &FileFacts) -> Vec<Finding> {
+        let cx = Ctx { files };
+        let mut out = Vec::new();
+        if facts.policies.is_empty() {
+            return out;
+        }
+        let providers = provider_refs(&self.providers);
+        for sp in &facts.policies {
             for s in &sp.policy.statements {
                 if s.effect() != Some(Effect::Allow) {
                     continue;
                 }
                 aud_mismatch(
                     &cx,
-                    f.file,
+                    facts.file,
                     &sp.policy,
                     sp.resource.as_deref(),
                     s,
@@ -153,24 +237,40 @@ pub fn check(files: &[LintedFile], facts: &[FileFacts]) -> Vec<Finding> {
                 );
                 key_vs_sole_provider(
                     &cx,
-                    f.file,
+                    facts.file,
                     &sp.policy,
                     sp.resource.as_deref(),
                     s,
                     &providers,
                     &mut out,
                 );
+                if !self.audits.is_empty() {
+                    audit_aud_conditions(&cx, facts.file, sp, s, &self.tokens, &mut self.audits);
+                }
             }
         }
+        out
     }
-    let tokens: Vec<(usize, &IdTokenDecl)> = facts
-        .iter()
-        .flat_map(|f| f.id_tokens.iter().map(move |t| (f.file, t)))
-        .collect();
-    for (file, t) in tokens {
-        id_token_aud(&cx, file, t, &providers, facts, &mut out);
+
+    /// `id-token-aud-mismatch` for every `id_tokens` audience.
+    pub fn finish(self, files: &[LintedFile]) -> Vec<Finding> {
+        let cx = Ctx { files };
+        let providers = provider_refs(&self.providers);
+        let mut out = Vec::new();
+        let mut audits = self.audits.into_iter();
+        for (file, t) in &self.tokens {
+            id_token_aud(
+                &cx,
+                *file,
+                t,
+                &providers,
+                self.known_providers,
+                &mut audits,
+                &mut out,
+            );
+        }
+        out
     }
-    out
 }
 
 /// `provider-url-invalid`: the URL IAM compares with the token's `iss` exactly.
@@ -401,15 +501,76 @@ fn key_vs_sole_provider(
     }
 }
 
+fn provider_refs(providers: &[(usize, ProviderDecl)]) -> Vec<(usize, &ProviderDecl)> {
+    providers.iter().map(|(f, p)| (*f, p)).collect()
+}
+
+/// Records one statement's positive `:aud` conditions in the audits of every
+/// `id_tokens` audience (token, then audience order, as [`Checker::new`] made them).
+fn audit_aud_conditions(
+    cx: &Ctx<'_>,
+    file: usize,
+    sp: &SourcePolicy,
+    s: &Statement,
+    tokens: &[(usize, IdTokenDecl)],
+    audits: &mut [AudAudit],
+) {
+    for c in &s.conditions {
+        let Some(cmp) = positive_string_op(&c.operator.value) else {
+            continue;
+        };
+        if !OidcKey::parse(&c.key.value).is_some_and(|k| k.claim_is("aud")) {
+            continue;
+        }
+        if sp.policy.is_unknown(&c.key.pointer)
+            || c.values
+                .iter()
+                .any(|v| v.value.json_type == JsonType::Unknown)
+        {
+            // Unknown: it may admit every audience.
+            for a in audits.iter_mut() {
+                a.unknown = true;
+                a.related = Vec::new();
+            }
+            // The statement's other conditions are not looked at (as before).
+            return;
+        }
+        let auds = tokens.iter().flat_map(|(_, t)| t.aud.iter());
+        for (a, aud) in audits.iter_mut().zip(auds) {
+            a.any = true;
+            if a.unknown || a.admitted {
+                continue;
+            }
+            if c.values
+                .iter()
+                .any(|v| value_matches(cmp, &v.value.text, &aud.value))
+            {
+                a.admitted = true;
+                a.related = Vec::new();
+                continue;
+            }
+            if let Some(l) = cx.location(
+                file,
+                c.values_span,
+                Some(&c.values_pointer),
+                sp.resource.as_deref(),
+            ) {
+                a.related.push(l);
+            }
+        }
+    }
+}
+
 /// `id-token-aud-mismatch`: a CI job's token audience that no provider of the tree
 /// accepts, or (when the tree declares no provider) that no policy's `:aud`
-/// condition admits.
+/// condition admits (`audits`: what the policies said, one per audience).
 fn id_token_aud(
     cx: &Ctx<'_>,
     file: usize,
     t: &IdTokenDecl,
     providers: &[(usize, &ProviderDecl)],
-    facts: &[FileFacts],
+    known_providers: bool,
+    audits: &mut impl Iterator<Item = AudAudit>,
     out: &mut Vec<Finding>,
 ) {
     let known: Vec<&(usize, &ProviderDecl)> = providers
@@ -417,6 +578,7 @@ fn id_token_aud(
         .filter(|(_, p)| p.client_ids_complete && !p.client_ids.is_empty())
         .collect();
     for aud in &t.aud {
+        let audit = if known_providers { None } else { audits.next() };
         // CI findings name the job, as the CI front end's own do.
         let Some(primary) = cx.location(file, aud.span, None, Some(&t.job)) else {
             continue;
@@ -453,45 +615,11 @@ fn id_token_aud(
             out.push(f);
             continue;
         }
-        // No provider declared: compare with the policies' `:aud` conditions.
-        let mut conditions = Vec::new();
-        for facts in facts {
-            for sp in &facts.policies {
-                for s in &sp.policy.statements {
-                    if s.effect() != Some(Effect::Allow) {
-                        continue;
-                    }
-                    for c in &s.conditions {
-                        let Some(cmp) = positive_string_op(&c.operator.value) else {
-                            continue;
-                        };
-                        if !OidcKey::parse(&c.key.value).is_some_and(|k| k.claim_is("aud")) {
-                            continue;
-                        }
-                        if sp.policy.is_unknown(&c.key.pointer)
-                            || c.values
-                                .iter()
-                                .any(|v| v.value.json_type == JsonType::Unknown)
-                        {
-                            // Unknown: it may admit this audience.
-                            conditions.clear();
-                            conditions.push(None);
-                            break;
-                        }
-                        conditions.push(Some((facts.file, sp.resource.as_deref(), cmp, c)));
-                    }
-                }
-            }
-        }
-        if conditions.is_empty() || conditions.iter().any(Option::is_none) {
+        // No provider declared: what the policies' `:aud` conditions said.
+        let Some(audit) = audit else {
             continue;
-        }
-        let admitted = conditions.iter().flatten().any(|(_, _, cmp, c)| {
-            c.values
-                .iter()
-                .any(|v| value_matches(*cmp, &v.value.text, &aud.value))
-        });
-        if admitted {
+        };
+        if !audit.any || audit.unknown || audit.admitted {
             continue;
         }
         let mut f = Finding::new(
@@ -502,11 +630,8 @@ fn id_token_aud(
             ),
         )
         .at(primary);
-        for (pfile, resource, _, c) in conditions.iter().flatten() {
-            if let Some(l) = cx.location(*pfile, c.values_span, Some(&c.values_pointer), *resource)
-            {
-                f = f.related(l);
-            }
+        for l in audit.related {
+            f = f.related(l);
         }
         out.push(f);
     }

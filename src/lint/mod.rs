@@ -16,9 +16,18 @@
 //! it; after the walk, [`cross`] compares what different files declare (provider
 //! client IDs against `:aud` conditions and `id_tokens:` audiences, …). Files that
 //! are none of these are skipped, silently when a directory walk found them, with
-//! a note when they were named explicitly.
+//! a note when they were named explicitly. Entries of a walk that are not regular
+//! files (symbolic links, FIFOs, sockets, devices) are skipped with a note that
+//! counts them; named on the command line, a FIFO, pipe (`<(…)`) or device is read
+//! within [`read`]'s limits, and what cannot be read is an error (exit 2).
+//!
+//! Memory stays flat in the number of files: a file without findings keeps
+//! nothing but its count ([`LintReport::checked_files`]); one whose policies the
+//! cross-file checks may need keeps only its path, and is read again, one file at
+//! a time, when the tree turns out to declare a provider or an `id_tokens`
+//! audience ([`LintReport::cross_check`]).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
@@ -28,6 +37,7 @@ use crate::policy::from_json::from_node;
 use crate::rules::{self, PolicyContext};
 
 pub mod cross;
+pub mod read;
 pub mod source;
 pub use source::{Extracted, IdTokenDecl, ProviderDecl, SourceKind, SourcePolicy};
 
@@ -35,7 +45,8 @@ pub use source::{Extracted, IdTokenDecl, ProviderDecl, SourceKind, SourcePolicy}
 /// policy is 8,192 characters.
 pub const MAX_FILE_BYTES: u64 = 4 << 20;
 
-/// One linted file.
+/// One linted file kept for the report: its findings, and the text that
+/// rendering and fingerprinting them read.
 #[derive(Debug, Clone)]
 pub struct LintedFile {
     pub path: String,
@@ -61,6 +72,25 @@ pub struct FileFacts {
     pub slim_pending: bool,
 }
 
+/// One file's part in the cross-file checks, in file order.
+#[derive(Debug, Clone)]
+pub enum Fact {
+    /// What a file kept in [`LintReport::files`] declared or holds.
+    Kept(Box<FileFacts>),
+    /// A file read from disk that has policies but no finding and declares
+    /// nothing: neither its text nor its policies are kept, only the way back
+    /// to it; the cross-file checks read it again when they need its policies.
+    Reread(Reread),
+}
+
+/// How to read a file again for its policies (see [`Fact::Reread`]).
+#[derive(Debug, Clone)]
+pub struct Reread {
+    pub path: Box<Path>,
+    kind: NameKind,
+    explicit: bool,
+}
+
 impl FileFacts {
     fn is_empty(&self) -> bool {
         self.policies.is_empty()
@@ -70,14 +100,27 @@ impl FileFacts {
     }
 }
 
+/// Which work [`lint_source`] does: the whole lint, or (reading a file again for
+/// the cross-file checks) only what they need of its policies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    Lint,
+    Facts,
+}
+
 /// What a lint run produced.
 #[derive(Debug, Clone, Default)]
 pub struct LintReport {
+    /// The files kept for the report: those with findings, those that declare
+    /// what the cross-file checks compare (providers, `id_tokens`), and those
+    /// read from standard input or a pipe whose policies the checks may need.
     pub files: Vec<LintedFile>,
+    /// How many files were linted, kept in `files` or not (the summary's count).
+    pub checked_files: usize,
     /// Remarks for stderr: files skipped because they are not policies, too large, …
     pub notes: Vec<String>,
     /// Declarations for the cross-file checks; consumed by [`LintReport::cross_check`].
-    pub facts: Vec<FileFacts>,
+    pub facts: Vec<Fact>,
 }
 
 impl LintReport {
@@ -90,44 +133,101 @@ impl LintReport {
 
     /// Runs the cross-file checks over everything read so far (once: the facts
     /// are consumed) and files each finding under its primary location's file.
+    /// Files whose policies were not kept ([`Fact::Reread`]) are read
+    /// again one at a time, and their text stays only when a finding lands there.
     pub fn cross_check(&mut self) {
-        let mut facts = std::mem::take(&mut self.facts);
+        let facts = std::mem::take(&mut self.facts);
         if facts.is_empty() {
             return;
         }
-        let declarations = facts
-            .iter()
-            .any(|f| !f.providers.is_empty() || !f.id_tokens.is_empty());
-        if !declarations {
+        let mut checker = cross::Checker::new(facts.iter().filter_map(|f| match f {
+            Fact::Kept(f) => Some(&**f),
+            Fact::Reread(_) => None,
+        }));
+        if !checker.needs_policies() {
             return; // every cross-file check starts from a provider or an id_tokens audience
         }
-        for f in facts.iter_mut().filter(|f| f.slim_pending) {
-            let slim = self.files.get(f.file).and_then(|file| {
-                let root = json::parse(file.source.text()).ok()?;
-                cross::slim(&from_node(&root).ok()?)
-            });
-            if let Some(policy) = slim {
-                f.policies.push(SourcePolicy {
-                    policy,
-                    resource: None,
-                });
-            }
-        }
-        let found = cross::check(&self.files, &facts);
-        for f in found {
-            let path = f.location.as_ref().map(|l| l.path.clone());
-            match path.and_then(|p| self.files.iter_mut().find(|file| file.path == p)) {
-                Some(file) => file.findings.push(f),
-                None => {
-                    if let Some(first) = self.files.first_mut() {
-                        first.findings.push(f);
+        let mut found = checker.providers(&self.files);
+        let mut scratch = Vec::new();
+        for fact in facts {
+            let mut f = match fact {
+                Fact::Kept(f) => f,
+                Fact::Reread(again) => {
+                    let index = self.files.len();
+                    let f = match reread(&again, &mut scratch) {
+                        Ok(Some((file, policies))) => {
+                            self.files.push(file);
+                            FileFacts {
+                                file: index,
+                                policies,
+                                ..FileFacts::default()
+                            }
+                        }
+                        Ok(None) => continue,
+                        Err(note) => {
+                            self.notes.push(note);
+                            continue;
+                        }
+                    };
+                    let out = checker.policies(&self.files, &f);
+                    let lands_here = self.files.get(index).is_some_and(|file| {
+                        out.iter()
+                            .any(|x| x.location.as_ref().is_some_and(|l| l.path == file.path))
+                    });
+                    if !lands_here {
+                        self.files.truncate(index);
                     }
+                    found.extend(out);
+                    continue;
                 }
+            };
+            if f.slim_pending {
+                let slim = self.files.get(f.file).and_then(|file| {
+                    let root = json::parse(file.source.text()).ok()?;
+                    cross::slim(&from_node(&root).ok()?)
+                });
+                if let Some(policy) = slim {
+                    f.policies.push(SourcePolicy {
+                        policy,
+                        resource: None,
+                    });
+                }
+            }
+            found.extend(checker.policies(&self.files, &f));
+        }
+        found.extend(checker.finish(&self.files));
+        let mut by_path: HashMap<String, usize> = HashMap::with_capacity(self.files.len());
+        for (i, file) in self.files.iter().enumerate() {
+            by_path.entry(file.path.clone()).or_insert(i);
+        }
+        for f in found {
+            let index = f
+                .location
+                .as_ref()
+                .and_then(|l| by_path.get(l.path.as_str()).copied())
+                .unwrap_or(0);
+            if let Some(file) = self.files.get_mut(index) {
+                file.findings.push(f);
             }
         }
     }
 
-    fn push(&mut self, mut file: LintedFile, mut facts: FileFacts) {
+    /// Records one linted file: counted always, kept only as far as the report
+    /// and the cross-file checks need it. `reread`: the file can be read again
+    /// from disk (it came from a path, not from standard input or a pipe).
+    fn push(&mut self, mut file: LintedFile, mut facts: FileFacts, reread: Option<Reread>) {
+        self.checked_files += 1;
+        let declares = !facts.providers.is_empty() || !facts.id_tokens.is_empty();
+        let has_policies = facts.slim_pending || !facts.policies.is_empty();
+        if file.findings.is_empty() && !declares {
+            if !has_policies {
+                return; // a clean file the cross-file checks have no use for
+            }
+            if let Some(again) = reread {
+                self.facts.push(Fact::Reread(again));
+                return;
+            }
+        }
         // Everything pushed here lives until the report is printed: no spare
         // capacity (Vec growth reserves four elements at a time).
         file.findings.shrink_to_fit();
@@ -137,10 +237,10 @@ impl LintReport {
             facts.policies.shrink_to_fit();
             facts.providers.shrink_to_fit();
             facts.id_tokens.shrink_to_fit();
-            self.facts.push(FileFacts {
+            self.facts.push(Fact::Kept(Box::new(FileFacts {
                 file: index,
                 ..facts
-            });
+            })));
         }
     }
 }
@@ -260,7 +360,7 @@ pub fn lint_text_with(
     opts: LintOptions<'_>,
 ) -> Result<LintedFile, String> {
     let kind = kind_by_name(Path::new(path));
-    lint_source(path, text, kind, explicit, opts).map(|(file, _)| file)
+    lint_source(path, text, kind, explicit, opts, Pass::Lint).map(|(file, _)| file)
 }
 
 /// Reads one text with the front end its name and content call for, runs the
@@ -272,6 +372,7 @@ fn lint_source(
     kind: NameKind,
     explicit: bool,
     opts: LintOptions<'_>,
+    pass: Pass,
 ) -> Result<(LintedFile, FileFacts), String> {
     let source = SourceText::new(text);
     let (kind, extracted) = match kind {
@@ -285,10 +386,10 @@ fn lint_source(
                         crate::policy::from_terraform::extract(path, &source),
                     )
                 } else {
-                    return lint_json(path, source, explicit, opts);
+                    return lint_json(path, source, explicit, opts, pass);
                 }
             } else {
-                return lint_json(path, source, explicit, opts);
+                return lint_json(path, source, explicit, opts, pass);
             }
         }
         NameKind::Terraform => (
@@ -322,7 +423,7 @@ fn lint_source(
             "{path}: no trust policy or OIDC provider found, skipped"
         ));
     }
-    Ok(run_extracted(path, source, kind, extracted, opts))
+    Ok(run_extracted(path, source, kind, extracted, opts, pass))
 }
 
 /// The trust policies of one file of any kind `lint` reads (for `check --policy`
@@ -383,9 +484,15 @@ fn run_extracted(
     kind: SourceKind,
     extracted: Extracted,
     opts: LintOptions<'_>,
+    pass: Pass,
 ) -> (LintedFile, FileFacts) {
     let mut findings = extracted.findings;
-    for sp in &extracted.policies {
+    let policies = if pass == Pass::Lint {
+        extracted.policies.as_slice()
+    } else {
+        &[]
+    };
+    for sp in policies {
         let mut cx = PolicyContext::new(path, &source, &sp.policy)
             .with_scope(opts.config.and_then(|c| c.scope.as_ref()));
         cx.resource = sp.resource.as_deref();
@@ -416,6 +523,7 @@ fn lint_json(
     source: SourceText,
     explicit: bool,
     opts: LintOptions<'_>,
+    pass: Pass,
 ) -> Result<(LintedFile, FileFacts), String> {
     let mut facts = FileFacts {
         kind: Some(SourceKind::PolicyJson),
@@ -434,6 +542,7 @@ fn lint_json(
                         SourceKind::TerraformPlan,
                         extracted,
                         opts,
+                        pass,
                     ));
                 }
                 if looks_like_cfn_json(&root.value) {
@@ -445,6 +554,7 @@ fn lint_json(
                         SourceKind::CloudFormation,
                         extracted,
                         opts,
+                        pass,
                     ));
                 }
                 return Err(format!(
@@ -452,6 +562,16 @@ fn lint_json(
                 ));
             }
             match from_node(&root) {
+                Ok(policy) if pass == Pass::Facts => {
+                    // What the cross-file checks read of a policy JSON file.
+                    facts
+                        .policies
+                        .extend(cross::slim(&policy).map(|policy| SourcePolicy {
+                            policy,
+                            resource: None,
+                        }));
+                    Vec::new()
+                }
                 Ok(policy) => {
                     let findings = rules::check_policy(
                         &PolicyContext::new(path, &source, &policy)
@@ -519,10 +639,13 @@ fn is_candidate(path: &Path) -> bool {
 /// open, read into a reused scratch buffer, close. A read that returns less than
 /// asked of a regular file is its end (POSIX), so neither a `stat` for the size nor
 /// `read_to_end`'s closing zero-byte read is needed — at 10,000 files, 20,000 calls.
+/// The open is non-blocking all the same: should the file have been replaced by
+/// a FIFO since the walk saw it, `open()` returns at once and the read fails with
+/// `WouldBlock` (or ends) instead of waiting for a writer.
 fn read_regular(path: &Path, scratch: &mut Vec<u8>) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let cap = MAX_FILE_BYTES as usize + 1;
-    let mut f = std::fs::File::open(path)?;
+    let mut f = read::open_nonblocking(path)?;
     if scratch.len() < SCRATCH_BYTES {
         scratch.resize(SCRATCH_BYTES, 0);
     }
@@ -563,7 +686,7 @@ const SCRATCH_BYTES: usize = 64 << 10;
 
 /// Reads a file (at most [`MAX_FILE_BYTES`]); invalid UTF-8 becomes a finding.
 fn read(
-    path: &Path,
+    path: Box<Path>,
     display: &str,
     kind: NameKind,
     explicit: bool,
@@ -571,7 +694,13 @@ fn read(
     opts: LintOptions<'_>,
     scratch: &mut Vec<u8>,
 ) -> Result<(), String> {
-    let buf = read_regular(path, scratch).map_err(|e| format!("cannot read {display}: {e}"))?;
+    let buf = read_regular(&path, scratch).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::WouldBlock {
+            format!("cannot read {display}: it is no longer a regular file (a FIFO?)")
+        } else {
+            format!("cannot read {display}: {e}")
+        }
+    })?;
     if buf.len() as u64 > MAX_FILE_BYTES {
         let note = format!(
             "{display}: larger than {} MiB, skipped",
@@ -583,8 +712,44 @@ fn read(
         report.notes.push(note);
         return Ok(());
     }
-    lint_bytes_kind(display, buf, kind, explicit, report, opts);
+    let again = Reread {
+        path,
+        kind,
+        explicit,
+    };
+    lint_bytes_kind(display, buf, kind, explicit, report, opts, Some(again));
     Ok(())
+}
+
+/// Reads a file again for the cross-file checks ([`FileFacts::reread`]): its
+/// text (kept by the caller only while the checks read it) and the policies they
+/// compare. `Ok(None)`: it no longer holds a policy; `Err`: a note.
+fn reread(
+    again: &Reread,
+    scratch: &mut Vec<u8>,
+) -> Result<Option<(LintedFile, Vec<SourcePolicy>)>, String> {
+    let display = again.path.to_string_lossy();
+    let changed = |why: &str| {
+        format!("{display}: {why} since it was linted; the cross-file checks left it out")
+    };
+    let bytes = read_regular(&again.path, scratch).map_err(|e| changed(&e.to_string()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(changed("grew past the size limit"));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| changed("it became invalid UTF-8"))?;
+    let Ok((mut file, facts)) = lint_source(
+        &display,
+        text,
+        again.kind,
+        again.explicit,
+        LintOptions::default(),
+        Pass::Facts,
+    ) else {
+        return Ok(None);
+    };
+    // Only the cross-file checks' findings belong to this pass.
+    file.findings = Vec::new();
+    Ok(Some((file, facts.policies)))
 }
 
 /// Lints bytes read from somewhere (a file, stdin).
@@ -603,9 +768,11 @@ pub fn lint_bytes_with(
     opts: LintOptions<'_>,
 ) {
     let kind = kind_by_name(Path::new(display));
-    lint_bytes_kind(display, bytes, kind, explicit, report, opts);
+    lint_bytes_kind(display, bytes, kind, explicit, report, opts, None);
 }
 
+/// `again`: how to read the file again (`None` for standard input and pipes,
+/// whose text is kept instead when the cross-file checks may need it).
 fn lint_bytes_kind(
     display: &str,
     bytes: Vec<u8>,
@@ -613,10 +780,11 @@ fn lint_bytes_kind(
     explicit: bool,
     report: &mut LintReport,
     opts: LintOptions<'_>,
+    again: Option<Reread>,
 ) {
     match String::from_utf8(bytes) {
-        Ok(text) => match lint_source(display, text, kind, explicit, opts) {
-            Ok((file, facts)) => report.push(file, facts),
+        Ok(text) => match lint_source(display, text, kind, explicit, opts, Pass::Lint) {
+            Ok((file, facts)) => report.push(file, facts, again),
             Err(note) if explicit => report.notes.push(note),
             Err(_) => {}
         },
@@ -639,11 +807,15 @@ fn lint_bytes_kind(
                         Span::new(offset, offset + 1),
                         None,
                     ));
-                report.files.push(LintedFile {
-                    path: display.to_string(),
-                    source,
-                    findings: vec![f],
-                });
+                report.push(
+                    LintedFile {
+                        path: display.to_string(),
+                        source,
+                        findings: vec![f],
+                    },
+                    FileFacts::default(),
+                    None,
+                );
             }
         }
     }
@@ -671,16 +843,28 @@ pub fn read_paths_with(paths: &[String], opts: LintOptions<'_>) -> Result<LintRe
     let mut report = LintReport::default();
     // Files `.gitlab-ci.yml` includes are CI configuration, whatever their name.
     let mut ci_files: BTreeSet<PathBuf> = BTreeSet::new();
-    let mut planned: Vec<(PathBuf, String, bool)> = Vec::new();
+    // One entry per file to lint: the path alone (the display name is made from
+    // it when the file is read), or what a FIFO or device named on the command
+    // line gave, read at once (it cannot be read twice).
+    let mut planned: Vec<Planned> = Vec::new();
     for p in paths {
         let path = Path::new(p);
         let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {p}: {e}"))?;
         if meta.is_file() {
-            note_ci_includes(path, &mut ci_files);
-            planned.push((path.to_path_buf(), p.clone(), true));
+            note_ci_includes(path, None, &mut ci_files);
+            planned.push(Planned::File(path.into(), true));
+            continue;
+        }
+        if !meta.is_dir() {
+            // A FIFO, a process substitution (`<(…)`, a pipe), a device: read
+            // within the size and time limits, or refused (exit 2).
+            let bytes = read::read_path(path, MAX_FILE_BYTES).map_err(|e| e.message(p))?;
+            note_ci_includes(path, Some(&bytes), &mut ci_files);
+            planned.push(Planned::Read(Box::new((path.to_path_buf(), bytes))));
             continue;
         }
         let mut found: Vec<PathBuf> = Vec::new();
+        let mut not_regular = NotRegular::default();
         let walk = ignore::WalkBuilder::new(path)
             .hidden(false)
             // Each directory's names sorted (cheap byte compares) makes the walk's
@@ -698,17 +882,28 @@ pub fn read_paths_with(paths: &[String], opts: LintOptions<'_>) -> Result<LintRe
             .build();
         for entry in walk {
             let entry = entry.map_err(|e| format!("cannot walk {p}: {e}"))?;
-            if entry.file_type().is_some_and(|t| t.is_file())
-                && is_candidate(entry.path())
-                && opts.config.is_none_or(|c| c.wants_file(entry.path()))
+            let Some(file_type) = entry.file_type() else {
+                continue;
+            };
+            if file_type.is_dir()
+                || !is_candidate(entry.path())
+                || !opts.config.is_none_or(|c| c.wants_file(entry.path()))
             {
-                found.push(entry.into_path());
+                continue;
             }
+            if file_type.is_file() {
+                found.push(entry.into_path());
+            } else {
+                not_regular.count(file_type);
+            }
+        }
+        if let Some(note) = not_regular.note(p) {
+            report.notes.push(note);
         }
         found.sort();
         let before = ci_files.len();
         for f in &found {
-            note_ci_includes(f, &mut ci_files);
+            note_ci_includes(f, None, &mut ci_files);
         }
         // Included files are read even when the walk skipped them (hidden
         // `.gitlab/ci/…`, another extension).
@@ -721,54 +916,133 @@ pub fn read_paths_with(paths: &[String], opts: LintOptions<'_>) -> Result<LintRe
             }
             found.sort();
         }
-        for f in found {
-            let display = f.to_string_lossy().into_owned();
-            planned.push((f, display, false));
-        }
+        planned.extend(
+            found
+                .into_iter()
+                .map(|f| Planned::File(f.into_boxed_path(), false)),
+        );
     }
-    // Every planned path is a regular file: the walk keeps only those, and a
+    // Every `Planned::File` is a regular file: the walk keeps only those, and a
     // path named on the command line was `stat`ed above.
     let mut scratch = Vec::new();
-    for (path, display, explicit) in planned {
-        let mut kind = kind_by_name(&path);
-        if kind != NameKind::GitLabCi
-            && !ci_files.is_empty()
-            && ci_files.contains(&normalize(&path))
+    for entry in planned {
+        let path: &Path = match &entry {
+            Planned::File(path, _) => path,
+            Planned::Read(read) => &read.0,
+        };
+        let mut kind = kind_by_name(path);
+        if kind != NameKind::GitLabCi && !ci_files.is_empty() && ci_files.contains(&normalize(path))
         {
             kind = NameKind::GitLabCi;
         }
-        if let Err(note) = read(
-            &path,
-            &display,
-            kind,
-            explicit,
-            &mut report,
-            opts,
-            &mut scratch,
-        ) {
-            if explicit {
-                return Err(note);
+        match entry {
+            Planned::File(path, explicit) => {
+                let display = path.to_string_lossy().into_owned();
+                if let Err(note) = read(
+                    path,
+                    &display,
+                    kind,
+                    explicit,
+                    &mut report,
+                    opts,
+                    &mut scratch,
+                ) {
+                    if explicit {
+                        return Err(note);
+                    }
+                    report.notes.push(note);
+                }
             }
-            report.notes.push(note);
+            Planned::Read(read) => {
+                let (path, bytes) = *read;
+                let display = path.to_string_lossy();
+                lint_bytes_kind(&display, bytes, kind, true, &mut report, opts, None);
+            }
         }
     }
     Ok(report)
 }
 
+/// A file to lint (see [`read_paths_with`]).
+enum Planned {
+    /// A regular file, read when its turn comes; `true`: named on the command line.
+    File(Box<Path>, bool),
+    /// A FIFO, pipe or device named on the command line, already read.
+    Read(Box<(PathBuf, Vec<u8>)>),
+}
+
+/// The entries of a directory walk skipped because they are not regular files
+/// (counted only when their name is one `lint` reads).
+#[derive(Default)]
+struct NotRegular {
+    symlinks: usize,
+    fifos: usize,
+    sockets: usize,
+    devices: usize,
+    other: usize,
+}
+
+impl NotRegular {
+    fn count(&mut self, file_type: std::fs::FileType) {
+        if file_type.is_symlink() {
+            self.symlinks += 1;
+            return;
+        }
+        match read::InputKind::of(file_type) {
+            read::InputKind::Fifo => self.fifos += 1,
+            read::InputKind::Socket => self.sockets += 1,
+            read::InputKind::CharDevice | read::InputKind::BlockDevice => self.devices += 1,
+            _ => self.other += 1,
+        }
+    }
+
+    /// `trees: 3 entries skipped, not regular files (2 symbolic links, 1 FIFO); …`
+    fn note(&self, dir: &str) -> Option<String> {
+        let plural = |n: usize, one: &str, many: &str| {
+            (n > 0).then(|| format!("{n} {}", if n == 1 { one } else { many }))
+        };
+        let parts: Vec<String> = [
+            plural(self.symlinks, "symbolic link", "symbolic links"),
+            plural(self.fifos, "FIFO", "FIFOs"),
+            plural(self.sockets, "socket", "sockets"),
+            plural(self.devices, "device", "devices"),
+            plural(self.other, "other", "others"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let total = self.symlinks + self.fifos + self.sockets + self.devices + self.other;
+        (total > 0).then(|| {
+            format!(
+                "{dir}: {total} {} skipped, not regular files ({}); name {} on the command line to lint {}",
+                if total == 1 { "entry" } else { "entries" },
+                parts.join(", "),
+                if total == 1 { "it" } else { "them" },
+                if total == 1 { "it" } else { "them" },
+            )
+        })
+    }
+}
+
 /// When `path` is a `.gitlab-ci.yml`, records the local files it includes
 /// (relative to its directory, the project root; glob patterns and `..` are
-/// not followed).
-fn note_ci_includes(path: &Path, out: &mut BTreeSet<PathBuf>) {
+/// not followed). `bytes`: its content when it was read already (a FIFO).
+fn note_ci_includes(path: &Path, bytes: Option<&[u8]>, out: &mut BTreeSet<PathBuf>) {
     if kind_by_name(path) != NameKind::GitLabCi {
         return;
     }
-    let Ok(meta) = std::fs::metadata(path) else {
-        return;
+    let read;
+    let bytes = match bytes {
+        Some(b) => b,
+        None => {
+            let Ok(b) = read::read_path(path, MAX_FILE_BYTES) else {
+                return;
+            };
+            read = b;
+            &read
+        }
     };
-    if meta.len() > MAX_FILE_BYTES {
-        return;
-    }
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let Ok(text) = std::str::from_utf8(bytes) else {
         return;
     };
     let root = path.parent().unwrap_or(Path::new("."));
