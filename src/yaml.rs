@@ -18,8 +18,19 @@ use crate::json::{Member, Node, Span, Value};
 
 /// Deepest nesting accepted (real templates and CI files stay far below it).
 pub const MAX_DEPTH: usize = 128;
-/// Most nodes built, alias expansions included.
+/// Most nodes built, alias expansions (and the copy kept of each anchored node)
+/// included. A file at the 4 MiB input cap written without aliases holds at most
+/// about two million nodes only if it is nothing but one-character items; real
+/// templates and CI files have a few thousand. A million nodes take about 100 MB,
+/// so the cap bounds memory, while "billion laughs" anchors (each referring to
+/// the previous one ten times) reach it at their sixth level.
 pub const MAX_NODES: usize = 1_000_000;
+
+/// Most bytes of scalars and keys built, alias expansions and anchor copies
+/// included: four times the 4 MiB input cap. Without aliases a file cannot come
+/// near it; a large scalar behind an anchor, aliased thousands of times, stops
+/// here instead of copying gigabytes.
+pub const MAX_BYTES: usize = 16 << 20;
 
 /// Why a text is not YAML (or not YAML this tool reads).
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +38,9 @@ pub struct YamlError {
     pub message: String,
     /// Byte offset of the problem.
     pub offset: usize,
+    /// The named limit the text reached (it may be valid YAML, too large to
+    /// expand), or `None` for a syntax error.
+    pub limit: Option<&'static str>,
 }
 
 /// Maps a tag (as written, e.g. `!Sub`) to the key of the object that replaces
@@ -43,6 +57,7 @@ pub fn load(text: &str, tags: TagMapper<'_>) -> Result<Vec<Node>, YamlError> {
         stack: Vec::new(),
         docs: Vec::new(),
         nodes: 0,
+        bytes: 0,
     };
     for ev in Parser::new_from_str(text) {
         match ev {
@@ -55,6 +70,7 @@ pub fn load(text: &str, tags: TagMapper<'_>) -> Result<Vec<Node>, YamlError> {
                 return Err(YamlError {
                     message: e.info().to_string(),
                     offset: b.pos.byte(e.marker().index()),
+                    limit: None,
                 });
             }
         }
@@ -106,15 +122,15 @@ impl<'a> CharPos<'a> {
 enum Frame {
     Seq {
         items: Vec<Node>,
-        /// Nodes in the subtree so far (aliases expanded).
-        size: usize,
+        /// Nodes and bytes in the subtree so far (aliases expanded).
+        size: Size,
         start: usize,
         anchor: usize,
         tag: Option<(String, Span)>,
     },
     Map {
         members: Vec<Member>,
-        size: usize,
+        size: Size,
         key: Option<(String, Span)>,
         start: usize,
         anchor: usize,
@@ -126,11 +142,26 @@ struct Builder<'a, 't> {
     text: &'a str,
     pos: CharPos<'a>,
     tags: TagMapper<'t>,
-    /// Anchor id → the node and its size in nodes.
-    anchors: HashMap<usize, (Node, usize)>,
+    /// Anchor id → the node and its size (nodes, bytes).
+    anchors: HashMap<usize, (Node, Size)>,
     stack: Vec<Frame>,
     docs: Vec<Node>,
     nodes: usize,
+    bytes: usize,
+}
+
+/// The size of a subtree: nodes, and bytes of its scalars and keys.
+#[derive(Debug, Clone, Copy, Default)]
+struct Size {
+    nodes: usize,
+    bytes: usize,
+}
+
+impl Size {
+    fn add(&mut self, other: Size) {
+        self.nodes = self.nodes.saturating_add(other.nodes);
+        self.bytes = self.bytes.saturating_add(other.bytes);
+    }
 }
 
 impl Builder<'_, '_> {
@@ -138,18 +169,40 @@ impl Builder<'_, '_> {
         YamlError {
             message: message.into(),
             offset,
+            limit: None,
         }
     }
 
-    fn count(&mut self, n: usize, at: usize) -> Result<(), YamlError> {
-        self.nodes = self.nodes.saturating_add(n);
-        if self.nodes > MAX_NODES {
-            return Err(self.err(
-                format!("more than {MAX_NODES} YAML nodes (after expanding aliases); not read"),
-                at,
-            ));
-        }
-        Ok(())
+    /// Counts what is built against [`MAX_NODES`] and [`MAX_BYTES`].
+    fn count(&mut self, size: Size, at: usize) -> Result<(), YamlError> {
+        self.nodes = self.nodes.saturating_add(size.nodes);
+        self.bytes = self.bytes.saturating_add(size.bytes);
+        let (limit, what) = if self.nodes > MAX_NODES {
+            (
+                "MAX_NODES",
+                format!(
+                    "more than {} YAML nodes",
+                    crate::rules::analysis_limit::thousands(MAX_NODES)
+                ),
+            )
+        } else if self.bytes > MAX_BYTES {
+            (
+                "MAX_BYTES",
+                format!(
+                    "more than {} bytes of YAML scalars",
+                    crate::rules::analysis_limit::thousands(MAX_BYTES)
+                ),
+            )
+        } else {
+            return Ok(());
+        };
+        Err(YamlError {
+            message: format!(
+                "expanding anchors and aliases here builds {what} (limit `{limit}`); the file was not read"
+            ),
+            offset: at,
+            limit: Some(limit),
+        })
     }
 
     /// The tag's replacement key and the span the tag covers.
@@ -217,7 +270,11 @@ impl Builder<'_, '_> {
                 self.complete(node, 0, size)?;
             }
             Event::Scalar(value, style, anchor, tag) => {
-                self.count(1, span.start)?;
+                let size = Size {
+                    nodes: 1,
+                    bytes: value.len(),
+                };
+                self.count(size, span.start)?;
                 let tag_ref = tag.as_deref();
                 let wrap = self.tag(tag_ref, span.start);
                 let core = tag_ref
@@ -230,14 +287,14 @@ impl Builder<'_, '_> {
                     span: if wrap.is_some() { inner } else { span },
                 };
                 let node = wrap_tag(node, wrap, span);
-                self.complete(node, anchor, 1)?;
+                self.complete(node, anchor, size)?;
             }
             Event::SequenceStart(anchor, tag) => {
                 self.push_check(span.start)?;
                 let tag = self.tag(tag.as_deref(), span.start);
                 self.stack.push(Frame::Seq {
                     items: Vec::new(),
-                    size: 1,
+                    size: Size { nodes: 1, bytes: 0 },
                     start: span.start,
                     anchor,
                     tag,
@@ -248,7 +305,7 @@ impl Builder<'_, '_> {
                 let tag = self.tag(tag.as_deref(), span.start);
                 self.stack.push(Frame::Map {
                     members: Vec::new(),
-                    size: 1,
+                    size: Size { nodes: 1, bytes: 0 },
                     key: None,
                     start: span.start,
                     anchor,
@@ -266,7 +323,7 @@ impl Builder<'_, '_> {
                 else {
                     return Err(self.err("unbalanced sequence", span.start));
                 };
-                self.count(1, start)?;
+                self.count(Size { nodes: 1, bytes: 0 }, start)?;
                 let end = self.trim_end(start, span.end);
                 let whole = Span::new(start, end);
                 let inner = Span::new(self.after_properties(start).min(end), end);
@@ -289,7 +346,7 @@ impl Builder<'_, '_> {
                 else {
                     return Err(self.err("unbalanced mapping", span.start));
                 };
-                self.count(1, start)?;
+                self.count(Size { nodes: 1, bytes: 0 }, start)?;
                 let members = merge_keys(members);
                 let end = self.trim_end(start, span.end);
                 let whole = Span::new(start, end);
@@ -326,14 +383,17 @@ impl Builder<'_, '_> {
         start + trimmed.len()
     }
 
-    fn complete(&mut self, node: Node, anchor: usize, size: usize) -> Result<(), YamlError> {
+    fn complete(&mut self, node: Node, anchor: usize, size: Size) -> Result<(), YamlError> {
         if anchor != 0 {
+            // The copy kept for aliases is built too: counted, so anchors nested
+            // in anchors cannot copy a large subtree once per level unseen.
+            self.count(size, node.span.start)?;
             self.anchors.insert(anchor, (node.clone(), size));
         }
         match self.stack.last_mut() {
             None => self.docs.push(node),
             Some(Frame::Seq { items, size: s, .. }) => {
-                *s = s.saturating_add(size);
+                s.add(size);
                 items.push(node);
             }
             Some(Frame::Map {
@@ -343,7 +403,7 @@ impl Builder<'_, '_> {
                 ..
             }) => match key.take() {
                 None => {
-                    *s = s.saturating_add(size);
+                    s.add(size);
                     let k = match &node.value {
                         Value::String(s) | Value::Number(s) => s.clone(),
                         Value::Bool(b) => b.to_string(),
@@ -358,7 +418,7 @@ impl Builder<'_, '_> {
                     *key = Some((k, node.span));
                 }
                 Some((k, key_span)) => {
-                    *s = s.saturating_add(size);
+                    s.add(size);
                     members.push(Member {
                         key: k,
                         key_span,
@@ -393,6 +453,9 @@ fn merge_keys(members: Vec<Member>) -> Vec<Member> {
     }
     let mut out: Vec<Member> = Vec::with_capacity(members.len());
     let mut merged: Vec<Member> = Vec::new();
+    // Keys seen, looked up in constant time: a mapping merging thousands of
+    // keys stays linear.
+    let mut merged_keys: std::collections::HashSet<String> = std::collections::HashSet::new();
     for m in members {
         if m.key == "<<" {
             let sources = match m.value.value {
@@ -408,7 +471,7 @@ fn merge_keys(members: Vec<Member>) -> Vec<Member> {
             };
             for ms in sources {
                 for mm in ms {
-                    if !merged.iter().any(|x| x.key == mm.key) {
+                    if merged_keys.insert(mm.key.clone()) {
                         merged.push(mm);
                     }
                 }
@@ -417,8 +480,9 @@ fn merge_keys(members: Vec<Member>) -> Vec<Member> {
             out.push(m);
         }
     }
+    let own: std::collections::HashSet<String> = out.iter().map(|m| m.key.clone()).collect();
     for mm in merged {
-        if !out.iter().any(|x| x.key == mm.key) {
+        if !own.contains(&mm.key) {
             out.push(mm);
         }
     }

@@ -755,29 +755,14 @@ pub fn read_paths_with(paths: &[String], opts: LintOptions<'_>) -> Result<LintRe
     Ok(report)
 }
 
-/// When `path` is a `.gitlab-ci.yml`, records the local files it includes
-/// (relative to its directory, the project root; glob patterns and `..` are
-/// not followed).
+/// When `path` is a `.gitlab-ci.yml`, records the local files it includes,
+/// nested includes followed (see [`crate::gitlab::ci::include_graph`]: relative
+/// to its directory, the project root; bounded, each file read once).
 fn note_ci_includes(path: &Path, out: &mut BTreeSet<PathBuf>) {
     if kind_by_name(path) != NameKind::GitLabCi {
         return;
     }
-    let Ok(meta) = std::fs::metadata(path) else {
-        return;
-    };
-    if meta.len() > MAX_FILE_BYTES {
-        return;
-    }
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return;
-    };
-    let root = path.parent().unwrap_or(Path::new("."));
-    for inc in crate::gitlab::ci::local_includes(&SourceText::new(text)) {
-        if inc.contains(['*', '?', '[']) || inc.split('/').any(|c| c == "..") {
-            continue;
-        }
-        out.insert(normalize(&root.join(inc.trim_start_matches('/'))));
-    }
+    out.extend(crate::gitlab::ci::include_graph(path, MAX_FILE_BYTES));
 }
 
 /// A path with `.` components removed, for comparing walk results with includes.

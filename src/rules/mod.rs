@@ -13,6 +13,7 @@ use crate::iam::provider::ProviderArn;
 use crate::json::{SourceText, Span};
 use crate::policy::{Located, Policy, Statement};
 
+pub(crate) mod analysis_limit;
 mod aud_mismatch;
 mod claim_not_admitted;
 mod duplicate_json_key;
@@ -149,6 +150,7 @@ pub trait Rule: Sync {
 pub static ALL: &[&RuleMeta] = &[
     &invalid_policy_json::META,
     &parse_error::META,
+    &analysis_limit::META,
     &terraform_wrong_type::META,
     &unknown_policy_element::META,
     &duplicate_json_key::META,
@@ -260,6 +262,7 @@ pub static POLICY_RULES: &[&dyn Rule] = &[
 ];
 
 // Short names for the rules other modules report directly.
+pub use analysis_limit::META as ANALYSIS_LIMIT;
 pub use aud_mismatch::META as AUD_MISMATCH;
 pub use audience_not_in_client_ids::META as AUDIENCE_NOT_IN_CLIENT_IDS;
 pub use claim_not_admitted::META as CLAIM_NOT_ADMITTED;

@@ -1,4 +1,5 @@
 use super::*;
+use crate::policy::JsonType;
 
 fn one(text: &str) -> (Extracted, SourceText) {
     let source = SourceText::new(text);
