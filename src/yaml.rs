@@ -198,7 +198,7 @@ impl Builder<'_, '_> {
         };
         Err(YamlError {
             message: format!(
-                "expanding anchors and aliases here builds {what} (limit `{limit}`); the file was not read"
+                "the document builds {what} by here, aliases expanded (limit `{limit}`); the file was not read"
             ),
             offset: at,
             limit: Some(limit),
@@ -648,6 +648,80 @@ mod tests {
         }
         let err = load(&text, &cfn_tags).unwrap_err();
         assert!(err.message.contains("nodes"), "{err:?}");
+    }
+
+    #[test]
+    fn alias_bombs_name_the_node_limit_and_a_near_miss_is_read() {
+        let bomb = |levels: usize| {
+            let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+            for i in 1..levels {
+                let p = format!("*a{}", i - 1);
+                text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![p; 10].join(", ")));
+            }
+            text
+        };
+        // Five levels: about 111,000 nodes with the anchor copies.
+        let root = load1(&bomb(5));
+        assert!(matches!(&get(&root, "a4").value, Value::Array(items) if items.len() == 10));
+        let err = load(&bomb(7), &cfn_tags).unwrap_err();
+        assert_eq!(err.limit, Some("MAX_NODES"));
+        assert!(err.message.contains("1,000,000 YAML nodes"), "{err:?}");
+    }
+
+    #[test]
+    fn a_large_scalar_aliased_many_times_stops_at_the_byte_limit() {
+        let doc = |aliases: usize| {
+            format!(
+                "big: &b \"{}\"\nuses: [{}]\n",
+                "x".repeat(1 << 20),
+                vec!["*b"; aliases].join(", ")
+            )
+        };
+        // The scalar, its anchor copy and 12 aliases: 14 MiB.
+        let root = load1(&doc(12));
+        assert!(matches!(&get(&root, "uses").value, Value::Array(items) if items.len() == 12));
+        let err = load(&doc(40), &cfn_tags).unwrap_err();
+        assert_eq!(err.limit, Some("MAX_BYTES"));
+    }
+
+    #[test]
+    fn anchors_nested_in_anchors_count_their_copies() {
+        // Each anchor keeps a copy of its subtree: 40 nested levels around a
+        // 512 KiB scalar would copy 20 MiB without a word.
+        let mut text = String::new();
+        for i in 0..40 {
+            text.push_str(&format!("{}k{i}: &n{i}\n", "  ".repeat(i)));
+        }
+        text.push_str(&format!(
+            "{}leaf: \"{}\"\n",
+            "  ".repeat(40),
+            "x".repeat(1 << 19)
+        ));
+        let err = load(&text, &cfn_tags).unwrap_err();
+        assert_eq!(err.limit, Some("MAX_BYTES"));
+    }
+
+    #[test]
+    fn syntax_errors_carry_no_limit() {
+        let err = load("a: [", &cfn_tags).unwrap_err();
+        assert_eq!(err.limit, None);
+    }
+
+    #[test]
+    fn merging_many_keys_keeps_the_mapping_s_own_values() {
+        let mut text = String::from(".base: &b\n");
+        for i in 0..20_000 {
+            text.push_str(&format!("  k{i}: {i}\n"));
+        }
+        text.push_str("job:\n  <<: *b\n  k7: own\n");
+        let root = load1(&text);
+        let job = get(&root, "job");
+        let Value::Object(ms) = &job.value else {
+            panic!("an object")
+        };
+        assert_eq!(ms.len(), 20_000);
+        assert_eq!(get(job, "k7").value, Value::String("own".into()));
+        assert_eq!(get(job, "k19999").value, Value::Number("19999".into()));
     }
 
     #[test]

@@ -232,7 +232,7 @@ pub fn include_graph(root: &Path, max_bytes: u64) -> Vec<PathBuf> {
                             "the include graph of this pipeline holds more than {MAX_INCLUDES} files (nested includes counted; GitLab refuses more by default)"
                         ),
                         &format!(
-                            "`{inc}` and the includes after it were not read as CI configuration"
+                            "`{inc}` and the includes after it were not followed (a file the directory walk finds is still linted on its own)"
                         ),
                     ),
                 );
@@ -247,7 +247,9 @@ pub fn include_graph(root: &Path, max_bytes: u64) -> Vec<PathBuf> {
                         &format!(
                             "includes nest more than {MAX_INCLUDE_DEPTH} levels deep here (GitLab allows no deeper)"
                         ),
-                        &format!("`{inc}` and what it includes were not read as CI configuration"),
+                        &format!(
+                            "`{inc}` and what it includes were not followed (a file the directory walk finds is still linted on its own)"
+                        ),
                     ),
                 );
                 continue;
