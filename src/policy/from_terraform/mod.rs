@@ -111,10 +111,12 @@ impl Limited {
 
 /// Marks the condition values at or under an unknown place as unknown, looking
 /// each value's pointer and its ancestors up in a set (linear in the values).
+/// Also sorts [`Policy::unknowns`], as its lookups expect.
 pub(crate) fn mark_unknown_values(policy: &mut Policy) {
     if policy.unknowns.is_empty() {
         return;
     }
+    crate::policy::sort_unknowns(&mut policy.unknowns);
     let unknown: HashSet<&str> = policy.unknowns.iter().map(|u| u.pointer.as_str()).collect();
     let is_unknown = |p: &str| {
         unknown.contains(p)

@@ -582,3 +582,53 @@ resource "aws_iam_role" "r" {
     assert_eq!(f.rule, "analysis-limit");
     assert!(f.message.contains("reference cycle"), "{}", f.message);
 }
+
+#[test]
+fn unknowns_are_sorted_for_binary_search_and_lookups_agree_with_a_scan() {
+    let values: Vec<String> = (0..30)
+        .map(|i| format!("\"project_path:${{var.g{}}}:*\"", 29 - i))
+        .collect();
+    let text = format!(
+        r#"data "aws_iam_policy_document" "t" {{
+  statement {{
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {{
+      type        = "Federated"
+      identifiers = ["arn:aws:iam::123456789012:oidc-provider/gitlab.com"]
+    }}
+    condition {{
+      test     = "StringLike"
+      variable = var.key
+      values   = [{}]
+    }}
+  }}
+}}
+"#,
+        values.join(", ")
+    );
+    let out = ex(&text);
+    let p = &out.policies[0].policy;
+    assert_eq!(p.unknowns.len(), 31);
+    assert!(p.unknowns.is_sorted_by(|a, b| a.pointer <= b.pointer));
+    let scan = |ptr: &str| {
+        p.unknowns.iter().any(|u| {
+            ptr == u.pointer
+                || (ptr.starts_with(u.pointer.as_str())
+                    && ptr.as_bytes().get(u.pointer.len()) == Some(&b'/'))
+        })
+    };
+    for u in &p.unknowns {
+        for probe in [
+            u.pointer.clone(),
+            format!("{}/0", u.pointer),
+            format!("{}x", u.pointer),
+            u.pointer
+                .rsplit_once('/')
+                .map_or(String::new(), |(h, _)| h.to_string()),
+        ] {
+            assert_eq!(p.is_unknown(&probe), scan(&probe), "{probe}");
+        }
+    }
+    assert!(p.holds_unknown("/Statement/0/Condition"));
+    assert!(!p.holds_unknown("/Statement/1"));
+}
