@@ -102,8 +102,21 @@ impl<'a> CharPos<'a> {
             return ci.min(self.text.len());
         }
         if ci < self.char_idx {
-            self.char_idx = 0;
-            self.byte_idx = 0;
+            // Walk back (cost: the distance), not from the start: a position
+            // that goes back a little per event would otherwise make it quadratic.
+            let mut back = self.text[..self.byte_idx].chars().rev();
+            while self.char_idx > ci {
+                match back.next() {
+                    Some(c) => {
+                        self.byte_idx -= c.len_utf8();
+                        self.char_idx -= 1;
+                    }
+                    None => {
+                        self.char_idx = 0;
+                        self.byte_idx = 0;
+                    }
+                }
+            }
         }
         let mut it = self.text[self.byte_idx..].char_indices();
         while self.char_idx < ci {
@@ -214,7 +227,13 @@ impl Builder<'_, '_> {
         // collection, whose events start at its first entry) just before it.
         let start = start.min(self.text.len());
         let from = if self.text[start..].starts_with('&') {
-            self.text[start..]
+            // Within 256 bytes of the anchor: a window, so that many anchors do
+            // not each scan the rest of the file.
+            let end = (start + 256 + written.len()).min(self.text.len());
+            let end = (end..=self.text.len())
+                .find(|i| self.text.is_char_boundary(*i))
+                .unwrap_or(self.text.len());
+            self.text[start..end]
                 .find(written.as_str())
                 .filter(|i| *i < 256)
                 .map(|i| start + i)
@@ -624,6 +643,17 @@ mod tests {
             panic!()
         };
         assert_eq!(&text[ms[0].key_span.start..ms[0].key_span.end], "!Sub");
+    }
+
+    #[test]
+    fn positions_going_back_and_forth_stay_byte_exact() {
+        let mut pos = CharPos::new("aé€b");
+        assert_eq!(pos.byte(3), 6);
+        assert_eq!(pos.byte(1), 1);
+        assert_eq!(pos.byte(2), 3);
+        assert_eq!(pos.byte(0), 0);
+        assert_eq!(pos.byte(4), 7);
+        assert_eq!(pos.byte(9), 7);
     }
 
     #[test]
