@@ -18,8 +18,19 @@ use crate::json::{Member, Node, Span, Value};
 
 /// Deepest nesting accepted (real templates and CI files stay far below it).
 pub const MAX_DEPTH: usize = 128;
-/// Most nodes built, alias expansions included.
+/// Most nodes built, alias expansions (and the copy kept of each anchored node)
+/// included. A file at the 4 MiB input cap written without aliases holds at most
+/// about two million nodes only if it is nothing but one-character items; real
+/// templates and CI files have a few thousand. A million nodes take about 100 MB,
+/// so the cap bounds memory, while "billion laughs" anchors (each referring to
+/// the previous one ten times) reach it at their sixth level.
 pub const MAX_NODES: usize = 1_000_000;
+
+/// Most bytes of scalars and keys built, alias expansions and anchor copies
+/// included: four times the 4 MiB input cap. Without aliases a file cannot come
+/// near it; a large scalar behind an anchor, aliased thousands of times, stops
+/// here instead of copying gigabytes.
+pub const MAX_BYTES: usize = 16 << 20;
 
 /// Why a text is not YAML (or not YAML this tool reads).
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +38,9 @@ pub struct YamlError {
     pub message: String,
     /// Byte offset of the problem.
     pub offset: usize,
+    /// The named limit the text reached (it may be valid YAML, too large to
+    /// expand), or `None` for a syntax error.
+    pub limit: Option<&'static str>,
 }
 
 /// Maps a tag (as written, e.g. `!Sub`) to the key of the object that replaces
@@ -43,6 +57,7 @@ pub fn load(text: &str, tags: TagMapper<'_>) -> Result<Vec<Node>, YamlError> {
         stack: Vec::new(),
         docs: Vec::new(),
         nodes: 0,
+        bytes: 0,
     };
     for ev in Parser::new_from_str(text) {
         match ev {
@@ -55,6 +70,7 @@ pub fn load(text: &str, tags: TagMapper<'_>) -> Result<Vec<Node>, YamlError> {
                 return Err(YamlError {
                     message: e.info().to_string(),
                     offset: b.pos.byte(e.marker().index()),
+                    limit: None,
                 });
             }
         }
@@ -86,8 +102,21 @@ impl<'a> CharPos<'a> {
             return ci.min(self.text.len());
         }
         if ci < self.char_idx {
-            self.char_idx = 0;
-            self.byte_idx = 0;
+            // Walk back (cost: the distance), not from the start: a position
+            // that goes back a little per event would otherwise make it quadratic.
+            let mut back = self.text[..self.byte_idx].chars().rev();
+            while self.char_idx > ci {
+                match back.next() {
+                    Some(c) => {
+                        self.byte_idx -= c.len_utf8();
+                        self.char_idx -= 1;
+                    }
+                    None => {
+                        self.char_idx = 0;
+                        self.byte_idx = 0;
+                    }
+                }
+            }
         }
         let mut it = self.text[self.byte_idx..].char_indices();
         while self.char_idx < ci {
@@ -106,15 +135,15 @@ impl<'a> CharPos<'a> {
 enum Frame {
     Seq {
         items: Vec<Node>,
-        /// Nodes in the subtree so far (aliases expanded).
-        size: usize,
+        /// Nodes and bytes in the subtree so far (aliases expanded).
+        size: Size,
         start: usize,
         anchor: usize,
         tag: Option<(String, Span)>,
     },
     Map {
         members: Vec<Member>,
-        size: usize,
+        size: Size,
         key: Option<(String, Span)>,
         start: usize,
         anchor: usize,
@@ -126,11 +155,26 @@ struct Builder<'a, 't> {
     text: &'a str,
     pos: CharPos<'a>,
     tags: TagMapper<'t>,
-    /// Anchor id → the node and its size in nodes.
-    anchors: HashMap<usize, (Node, usize)>,
+    /// Anchor id → the node and its size (nodes, bytes).
+    anchors: HashMap<usize, (Node, Size)>,
     stack: Vec<Frame>,
     docs: Vec<Node>,
     nodes: usize,
+    bytes: usize,
+}
+
+/// The size of a subtree: nodes, and bytes of its scalars and keys.
+#[derive(Debug, Clone, Copy, Default)]
+struct Size {
+    nodes: usize,
+    bytes: usize,
+}
+
+impl Size {
+    fn add(&mut self, other: Size) {
+        self.nodes = self.nodes.saturating_add(other.nodes);
+        self.bytes = self.bytes.saturating_add(other.bytes);
+    }
 }
 
 impl Builder<'_, '_> {
@@ -138,18 +182,40 @@ impl Builder<'_, '_> {
         YamlError {
             message: message.into(),
             offset,
+            limit: None,
         }
     }
 
-    fn count(&mut self, n: usize, at: usize) -> Result<(), YamlError> {
-        self.nodes = self.nodes.saturating_add(n);
-        if self.nodes > MAX_NODES {
-            return Err(self.err(
-                format!("more than {MAX_NODES} YAML nodes (after expanding aliases); not read"),
-                at,
-            ));
-        }
-        Ok(())
+    /// Counts what is built against [`MAX_NODES`] and [`MAX_BYTES`].
+    fn count(&mut self, size: Size, at: usize) -> Result<(), YamlError> {
+        self.nodes = self.nodes.saturating_add(size.nodes);
+        self.bytes = self.bytes.saturating_add(size.bytes);
+        let (limit, what) = if self.nodes > MAX_NODES {
+            (
+                "MAX_NODES",
+                format!(
+                    "more than {} YAML nodes",
+                    crate::rules::analysis_limit::thousands(MAX_NODES)
+                ),
+            )
+        } else if self.bytes > MAX_BYTES {
+            (
+                "MAX_BYTES",
+                format!(
+                    "more than {} bytes of YAML scalars",
+                    crate::rules::analysis_limit::thousands(MAX_BYTES)
+                ),
+            )
+        } else {
+            return Ok(());
+        };
+        Err(YamlError {
+            message: format!(
+                "the document builds {what} by here, aliases expanded (limit `{limit}`); the file was not read"
+            ),
+            offset: at,
+            limit: Some(limit),
+        })
     }
 
     /// The tag's replacement key and the span the tag covers.
@@ -161,7 +227,13 @@ impl Builder<'_, '_> {
         // collection, whose events start at its first entry) just before it.
         let start = start.min(self.text.len());
         let from = if self.text[start..].starts_with('&') {
-            self.text[start..]
+            // Within 256 bytes of the anchor: a window, so that many anchors do
+            // not each scan the rest of the file.
+            let end = (start + 256 + written.len()).min(self.text.len());
+            let end = (end..=self.text.len())
+                .find(|i| self.text.is_char_boundary(*i))
+                .unwrap_or(self.text.len());
+            self.text[start..end]
                 .find(written.as_str())
                 .filter(|i| *i < 256)
                 .map(|i| start + i)
@@ -217,7 +289,11 @@ impl Builder<'_, '_> {
                 self.complete(node, 0, size)?;
             }
             Event::Scalar(value, style, anchor, tag) => {
-                self.count(1, span.start)?;
+                let size = Size {
+                    nodes: 1,
+                    bytes: value.len(),
+                };
+                self.count(size, span.start)?;
                 let tag_ref = tag.as_deref();
                 let wrap = self.tag(tag_ref, span.start);
                 let core = tag_ref
@@ -230,14 +306,14 @@ impl Builder<'_, '_> {
                     span: if wrap.is_some() { inner } else { span },
                 };
                 let node = wrap_tag(node, wrap, span);
-                self.complete(node, anchor, 1)?;
+                self.complete(node, anchor, size)?;
             }
             Event::SequenceStart(anchor, tag) => {
                 self.push_check(span.start)?;
                 let tag = self.tag(tag.as_deref(), span.start);
                 self.stack.push(Frame::Seq {
                     items: Vec::new(),
-                    size: 1,
+                    size: Size { nodes: 1, bytes: 0 },
                     start: span.start,
                     anchor,
                     tag,
@@ -248,7 +324,7 @@ impl Builder<'_, '_> {
                 let tag = self.tag(tag.as_deref(), span.start);
                 self.stack.push(Frame::Map {
                     members: Vec::new(),
-                    size: 1,
+                    size: Size { nodes: 1, bytes: 0 },
                     key: None,
                     start: span.start,
                     anchor,
@@ -266,7 +342,7 @@ impl Builder<'_, '_> {
                 else {
                     return Err(self.err("unbalanced sequence", span.start));
                 };
-                self.count(1, start)?;
+                self.count(Size { nodes: 1, bytes: 0 }, start)?;
                 let end = self.trim_end(start, span.end);
                 let whole = Span::new(start, end);
                 let inner = Span::new(self.after_properties(start).min(end), end);
@@ -289,7 +365,7 @@ impl Builder<'_, '_> {
                 else {
                     return Err(self.err("unbalanced mapping", span.start));
                 };
-                self.count(1, start)?;
+                self.count(Size { nodes: 1, bytes: 0 }, start)?;
                 let members = merge_keys(members);
                 let end = self.trim_end(start, span.end);
                 let whole = Span::new(start, end);
@@ -326,14 +402,17 @@ impl Builder<'_, '_> {
         start + trimmed.len()
     }
 
-    fn complete(&mut self, node: Node, anchor: usize, size: usize) -> Result<(), YamlError> {
+    fn complete(&mut self, node: Node, anchor: usize, size: Size) -> Result<(), YamlError> {
         if anchor != 0 {
+            // The copy kept for aliases is built too: counted, so anchors nested
+            // in anchors cannot copy a large subtree once per level unseen.
+            self.count(size, node.span.start)?;
             self.anchors.insert(anchor, (node.clone(), size));
         }
         match self.stack.last_mut() {
             None => self.docs.push(node),
             Some(Frame::Seq { items, size: s, .. }) => {
-                *s = s.saturating_add(size);
+                s.add(size);
                 items.push(node);
             }
             Some(Frame::Map {
@@ -343,7 +422,7 @@ impl Builder<'_, '_> {
                 ..
             }) => match key.take() {
                 None => {
-                    *s = s.saturating_add(size);
+                    s.add(size);
                     let k = match &node.value {
                         Value::String(s) | Value::Number(s) => s.clone(),
                         Value::Bool(b) => b.to_string(),
@@ -358,7 +437,7 @@ impl Builder<'_, '_> {
                     *key = Some((k, node.span));
                 }
                 Some((k, key_span)) => {
-                    *s = s.saturating_add(size);
+                    s.add(size);
                     members.push(Member {
                         key: k,
                         key_span,
@@ -393,6 +472,9 @@ fn merge_keys(members: Vec<Member>) -> Vec<Member> {
     }
     let mut out: Vec<Member> = Vec::with_capacity(members.len());
     let mut merged: Vec<Member> = Vec::new();
+    // Keys seen, looked up in constant time: a mapping merging thousands of
+    // keys stays linear.
+    let mut merged_keys: std::collections::HashSet<String> = std::collections::HashSet::new();
     for m in members {
         if m.key == "<<" {
             let sources = match m.value.value {
@@ -408,7 +490,7 @@ fn merge_keys(members: Vec<Member>) -> Vec<Member> {
             };
             for ms in sources {
                 for mm in ms {
-                    if !merged.iter().any(|x| x.key == mm.key) {
+                    if merged_keys.insert(mm.key.clone()) {
                         merged.push(mm);
                     }
                 }
@@ -417,8 +499,9 @@ fn merge_keys(members: Vec<Member>) -> Vec<Member> {
             out.push(m);
         }
     }
+    let own: std::collections::HashSet<String> = out.iter().map(|m| m.key.clone()).collect();
     for mm in merged {
-        if !out.iter().any(|x| x.key == mm.key) {
+        if !own.contains(&mm.key) {
             out.push(mm);
         }
     }
@@ -563,6 +646,17 @@ mod tests {
     }
 
     #[test]
+    fn positions_going_back_and_forth_stay_byte_exact() {
+        let mut pos = CharPos::new("aé€b");
+        assert_eq!(pos.byte(3), 6);
+        assert_eq!(pos.byte(1), 1);
+        assert_eq!(pos.byte(2), 3);
+        assert_eq!(pos.byte(0), 0);
+        assert_eq!(pos.byte(4), 7);
+        assert_eq!(pos.byte(9), 7);
+    }
+
+    #[test]
     fn plain_scalars_follow_the_core_schema() {
         let root = load1("a: true\nb: 12\nc: '12'\nd: ~\ne: x\n");
         assert_eq!(get(&root, "a").value, Value::Bool(true));
@@ -584,6 +678,80 @@ mod tests {
         }
         let err = load(&text, &cfn_tags).unwrap_err();
         assert!(err.message.contains("nodes"), "{err:?}");
+    }
+
+    #[test]
+    fn alias_bombs_name_the_node_limit_and_a_near_miss_is_read() {
+        let bomb = |levels: usize| {
+            let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+            for i in 1..levels {
+                let p = format!("*a{}", i - 1);
+                text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![p; 10].join(", ")));
+            }
+            text
+        };
+        // Five levels: about 111,000 nodes with the anchor copies.
+        let root = load1(&bomb(5));
+        assert!(matches!(&get(&root, "a4").value, Value::Array(items) if items.len() == 10));
+        let err = load(&bomb(7), &cfn_tags).unwrap_err();
+        assert_eq!(err.limit, Some("MAX_NODES"));
+        assert!(err.message.contains("1,000,000 YAML nodes"), "{err:?}");
+    }
+
+    #[test]
+    fn a_large_scalar_aliased_many_times_stops_at_the_byte_limit() {
+        let doc = |aliases: usize| {
+            format!(
+                "big: &b \"{}\"\nuses: [{}]\n",
+                "x".repeat(1 << 20),
+                vec!["*b"; aliases].join(", ")
+            )
+        };
+        // The scalar, its anchor copy and 12 aliases: 14 MiB.
+        let root = load1(&doc(12));
+        assert!(matches!(&get(&root, "uses").value, Value::Array(items) if items.len() == 12));
+        let err = load(&doc(40), &cfn_tags).unwrap_err();
+        assert_eq!(err.limit, Some("MAX_BYTES"));
+    }
+
+    #[test]
+    fn anchors_nested_in_anchors_count_their_copies() {
+        // Each anchor keeps a copy of its subtree: 40 nested levels around a
+        // 512 KiB scalar would copy 20 MiB without a word.
+        let mut text = String::new();
+        for i in 0..40 {
+            text.push_str(&format!("{}k{i}: &n{i}\n", "  ".repeat(i)));
+        }
+        text.push_str(&format!(
+            "{}leaf: \"{}\"\n",
+            "  ".repeat(40),
+            "x".repeat(1 << 19)
+        ));
+        let err = load(&text, &cfn_tags).unwrap_err();
+        assert_eq!(err.limit, Some("MAX_BYTES"));
+    }
+
+    #[test]
+    fn syntax_errors_carry_no_limit() {
+        let err = load("a: [", &cfn_tags).unwrap_err();
+        assert_eq!(err.limit, None);
+    }
+
+    #[test]
+    fn merging_many_keys_keeps_the_mapping_s_own_values() {
+        let mut text = String::from(".base: &b\n");
+        for i in 0..20_000 {
+            text.push_str(&format!("  k{i}: {i}\n"));
+        }
+        text.push_str("job:\n  <<: *b\n  k7: own\n");
+        let root = load1(&text);
+        let job = get(&root, "job");
+        let Value::Object(ms) = &job.value else {
+            panic!("an object")
+        };
+        assert_eq!(ms.len(), 20_000);
+        assert_eq!(get(job, "k7").value, Value::String("own".into()));
+        assert_eq!(get(job, "k19999").value, Value::Number("19999".into()));
     }
 
     #[test]

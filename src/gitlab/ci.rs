@@ -12,6 +12,7 @@
 //! Findings point at the flag's value (or the variable inside it) in the file.
 
 use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
 
 use crate::finding::{Finding, Location};
 use crate::json::{Node, SourceText, Span, Value, pointer_token};
@@ -90,7 +91,15 @@ fn ci_tags(tag: &str) -> Option<String> {
 /// (GitLab resolves them from the project root). Remote, project, template and
 /// component includes are left out. Unparsable text includes nothing.
 pub fn local_includes(source: &SourceText) -> Vec<String> {
-    let Ok(docs) = yaml::load(source.text(), &ci_tags) else {
+    local_include_entries(source.text())
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect()
+}
+
+/// [`local_includes`] with the span of each entry.
+fn local_include_entries(text: &str) -> Vec<(String, Span)> {
+    let Ok(docs) = yaml::load(text, &ci_tags) else {
         return Vec::new();
     };
     let Some(root) = config_doc(&docs) else {
@@ -109,11 +118,171 @@ pub fn local_includes(source: &SourceText) -> Vec<String> {
                 _ => None,
             };
             if let Some(p) = path {
-                out.push(p.trim_start_matches('/').to_string());
+                out.push((p.trim_start_matches('/').to_string(), item.span));
             }
         }
     }
     out
+}
+
+/// Most files one `.gitlab-ci.yml`'s include graph is followed to, nested
+/// includes counted: GitLab's own default (`ci_max_includes`, 150 includes per
+/// pipeline), so a graph GitLab accepts is always read whole.
+pub const MAX_INCLUDES: usize = 150;
+
+/// Deepest chain of nested includes followed: GitLab nests includes at most 100
+/// levels deep.
+pub const MAX_INCLUDE_DEPTH: usize = 100;
+
+thread_local! {
+    /// Limits and cycles met walking include graphs, by the including file
+    /// (normalised path): the entry's span and the message. Reported by
+    /// [`extract`] when that file is linted (one finding per file).
+    static INCLUDE_NOTES: std::cell::RefCell<HashMap<PathBuf, (Span, String, usize)>> =
+        std::cell::RefCell::new(HashMap::new());
+}
+
+/// A path with `.` components removed.
+fn normalize(path: &Path) -> PathBuf {
+    path.components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect()
+}
+
+fn note_include(file: &Path, span: Span, message: String) {
+    INCLUDE_NOTES.with(|n| {
+        n.borrow_mut()
+            .entry(normalize(file))
+            .and_modify(|e| e.2 += 1)
+            .or_insert((span, message, 1));
+    });
+}
+
+/// The local files a `.gitlab-ci.yml` includes, nested includes followed
+/// (paths relative to its directory, the project root, as GitLab resolves them;
+/// glob patterns and `..` are not followed). Breadth first; each file is read
+/// and parsed once however often it is included; a cycle is named and not
+/// followed; at most [`MAX_INCLUDES`] files, [`MAX_INCLUDE_DEPTH`] levels deep, of
+/// at most `max_bytes` each (regular files only). Limits and cycles become an
+/// `analysis-limit` finding of the including file when it is linted.
+pub fn include_graph(root: &Path, max_bytes: u64) -> Vec<PathBuf> {
+    let dir = root.parent().unwrap_or(Path::new("."));
+    let start = normalize(root);
+    // File → the file that first included it (the root has none).
+    let mut parent: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
+    parent.insert(start.clone(), None);
+    let mut out = Vec::new();
+    let mut queue = std::collections::VecDeque::from([(start, 0usize)]);
+    let mut full = false;
+    while let Some((file, depth)) = queue.pop_front() {
+        // The bounded reader: a file swapped for a FIFO is never waited on.
+        let readable = std::fs::metadata(&file).is_ok_and(|m| m.is_file() && m.len() <= max_bytes);
+        let Some(text) = readable
+            .then(|| crate::lint::read::read_path(&file, max_bytes).ok())
+            .flatten()
+            .and_then(|b| String::from_utf8(b).ok())
+        else {
+            continue;
+        };
+        for (inc, span) in local_include_entries(&text) {
+            if inc.contains(['*', '?', '[']) || inc.split('/').any(|c| c == "..") {
+                continue;
+            }
+            let target = normalize(&dir.join(&inc));
+            if parent.contains_key(&target) {
+                // Read already. A cycle when it is this file or one that leads here.
+                let mut chain = vec![file.clone()];
+                let mut at = parent.get(&file).cloned().flatten();
+                while chain.last() != Some(&target) {
+                    match at {
+                        Some(p) => {
+                            at = parent.get(&p).cloned().flatten();
+                            chain.push(p);
+                        }
+                        None => break,
+                    }
+                }
+                if chain.last() == Some(&target) {
+                    let names: Vec<String> = chain
+                        .iter()
+                        .rev()
+                        .chain(std::iter::once(&target))
+                        .map(|p| format!("`{}`", p.strip_prefix(dir).unwrap_or(p).display()))
+                        .collect();
+                    note_include(
+                        &file,
+                        span,
+                        format!(
+                            "the includes {} form a cycle; each file was read once and the cycle not followed",
+                            names.join(" → ")
+                        ),
+                    );
+                }
+                continue;
+            }
+            if full {
+                continue;
+            }
+            if out.len() >= MAX_INCLUDES {
+                full = true;
+                note_include(
+                    &file,
+                    span,
+                    crate::rules::analysis_limit::message(
+                        "MAX_INCLUDES",
+                        &format!(
+                            "the include graph of this pipeline holds more than {MAX_INCLUDES} files (nested includes counted; GitLab refuses more by default)"
+                        ),
+                        &format!(
+                            "`{inc}` and the includes after it were not followed (a file the directory walk finds is still linted on its own)"
+                        ),
+                    ),
+                );
+                continue;
+            }
+            if depth + 1 > MAX_INCLUDE_DEPTH {
+                note_include(
+                    &file,
+                    span,
+                    crate::rules::analysis_limit::message(
+                        "MAX_INCLUDE_DEPTH",
+                        &format!(
+                            "includes nest more than {MAX_INCLUDE_DEPTH} levels deep here (GitLab allows no deeper)"
+                        ),
+                        &format!(
+                            "`{inc}` and what it includes were not followed (a file the directory walk finds is still linted on its own)"
+                        ),
+                    ),
+                );
+                continue;
+            }
+            parent.insert(target.clone(), Some(file.clone()));
+            out.push(target.clone());
+            queue.push_back((target, depth + 1));
+        }
+    }
+    out
+}
+
+/// The `analysis-limit` finding the include graph left for this file, if any.
+fn include_finding(path: &str, source: &SourceText) -> Option<Finding> {
+    let (span, message, count) =
+        INCLUDE_NOTES.with(|n| n.borrow_mut().remove(&normalize(Path::new(path))))?;
+    let more = match count {
+        1 => String::new(),
+        n => format!(" (and {} more in this file)", n - 1),
+    };
+    let end = span.end.min(source.text().len());
+    Some(
+        Finding::new(&rules::ANALYSIS_LIMIT, format!("{message}{more}"))
+            .help("include each file once, from the top; GitLab stops at 150 includes per pipeline and 100 levels of nesting")
+            .at(Location::from_span(
+                path,
+                source,
+                Span::new(span.start.min(end), end),
+                None,
+            )),
+    )
 }
 
 /// The configuration document: the last one (a `spec:` header comes first).
@@ -140,8 +309,27 @@ fn get_str<'n>(node: &'n Node, key: &str) -> Option<&'n str> {
 /// Reads a CI file: its `id_tokens:` and the findings of its scripts.
 pub fn extract(path: &str, source: &SourceText) -> Extracted {
     let mut out = Extracted::default();
+    out.findings.extend(include_finding(path, source));
     let docs = match yaml::load(source.text(), &ci_tags) {
         Ok(d) => d,
+        Err(e) if e.limit.is_some() => {
+            let start = e.offset.min(source.text().len());
+            let end = (start + 1).min(source.text().len());
+            out.findings.push(
+                Finding::new(
+                    &rules::ANALYSIS_LIMIT,
+                    format!("the CI configuration was not checked: {}", e.message),
+                )
+                .help("anchors that refer to anchors multiply what they expand to; use `extends:` or write the repeated part once")
+                .at(Location::from_span(
+                    path,
+                    source,
+                    Span::new(start, end),
+                    None,
+                )),
+            );
+            return out;
+        }
         Err(e) => {
             let start = e.offset.min(source.text().len());
             let end = (start + 1).min(source.text().len());

@@ -1031,17 +1031,13 @@ fn note_ci_includes(path: &Path, bytes: Option<&[u8]>, out: &mut BTreeSet<PathBu
     if kind_by_name(path) != NameKind::GitLabCi {
         return;
     }
-    let read;
-    let bytes = match bytes {
-        Some(b) => b,
-        None => {
-            let Ok(b) = read::read_path(path, MAX_FILE_BYTES) else {
-                return;
-            };
-            read = b;
-            &read
-        }
+    // A file on disk: nested includes followed (see
+    // [`crate::gitlab::ci::include_graph`]: bounded, each file read once).
+    let Some(bytes) = bytes else {
+        out.extend(crate::gitlab::ci::include_graph(path, MAX_FILE_BYTES));
+        return;
     };
+    // Read already (a FIFO): its own includes.
     let Ok(text) = std::str::from_utf8(bytes) else {
         return;
     };

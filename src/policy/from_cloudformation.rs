@@ -15,20 +15,45 @@
 //! records it in [`Policy::unknowns`] and no rule reports on it. Evaluated values
 //! keep the span of the expression that produced them; JSON pointers address the
 //! policy as IAM sees it.
+//!
+//! Evaluation is bounded: each parameter default is evaluated once (a `Ref` chain
+//! that leads back to itself is named as a cycle), and every string built, the
+//! nesting of intrinsics and the total work per template are capped by the named
+//! limits below. Past a cap the value is unknown (never truncated) and the
+//! template gets one `analysis-limit` finding naming the limit.
 
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use super::from_json::from_node;
-use super::{JsonType, Located, Policy};
+use super::{Located, Policy};
 use crate::finding::{Finding, Location};
 use crate::json::{self, Member, Node, SourceText, Span, Value, pointer_token};
 use crate::lint::source::{Extracted, ProviderDecl, SourcePolicy};
 use crate::rules;
+use crate::rules::analysis_limit::{CYCLE, Hit, thousands};
 
 /// The account used for `AWS::AccountId`: the stack's own account.
 pub const EXAMPLE_ACCOUNT: &str = super::DEPLOYING_ACCOUNT;
-/// Deepest chain of intrinsic functions evaluated.
-const MAX_EVAL_DEPTH: usize = 32;
+/// Deepest chain of intrinsic functions evaluated (an intrinsic inside an
+/// intrinsic, a `Ref` to a parameter counted one each). Templates nest two or
+/// three; the YAML and JSON readers cap nesting at 128 before this.
+pub const MAX_EVAL_DEPTH: usize = 32;
+
+/// Largest string one intrinsic may produce (`Fn::Sub`, `Fn::Join`, a parameter
+/// default). IAM accepts at most 8,192 characters for a whole trust policy, so
+/// 1 MiB — 128 times that — never cuts a value a deployable policy can hold, while
+/// `!Sub` repeating a 100 KB default thousands of times stops at once.
+pub const MAX_VALUE_BYTES: usize = 1 << 20;
+
+/// Bytes all intrinsic evaluation of one template may produce, copies of
+/// literals and parameter defaults included: four times the 4 MiB input cap, so
+/// memory stays a small multiple of the input whatever the intrinsics do.
+pub const MAX_EVAL_BYTES: usize = 16 << 20;
+
+/// Intrinsic calls evaluated for one template. A template at the 4 MiB input cap
+/// holds far fewer, and each parameter default is evaluated once.
+pub const MAX_EVAL_STEPS: usize = 1_000_000;
 
 /// Whether a text looks like a CloudFormation template: it names
 /// `AWSTemplateFormatVersion`, or has a top-level `Resources` section with
@@ -77,6 +102,24 @@ pub fn extract(path: &str, source: &SourceText) -> Extracted {
         match crate::yaml::load(text, &cfn_tag) {
             Ok(mut docs) if !docs.is_empty() => docs.swap_remove(0),
             Ok(_) => return out,
+            Err(e) if e.limit.is_some() => {
+                let end = (e.offset + 1).min(text.len());
+                let start = e.offset.min(end);
+                out.findings.push(
+                    Finding::new(
+                        &rules::ANALYSIS_LIMIT,
+                        format!("the template was not checked: {}", e.message),
+                    )
+                    .help("anchors that refer to anchors multiply what they expand to; write the repeated part once, or lint the processed template")
+                    .at(Location::from_span(
+                        path,
+                        source,
+                        Span::new(start, end),
+                        None,
+                    )),
+                );
+                return out;
+            }
             Err(e) => {
                 out.findings.push(parse_error(
                     path,
@@ -89,10 +132,13 @@ pub fn extract(path: &str, source: &SourceText) -> Extracted {
         }
     };
     let template = Template::read(&root, text);
+    // Where the first value a limit left unknown is.
+    let mut first: Option<Location> = None;
     for (id, resource) in &template.resources {
         let Some(ty) = get_str(resource, "Type") else {
             continue;
         };
+        let before = (template.hits.get(), template.limited.borrow().1);
         match ty {
             "AWS::IAM::Role" => {
                 if let Some(doc) =
@@ -108,8 +154,81 @@ pub fn extract(path: &str, source: &SourceText) -> Extracted {
             "AWS::IAM::OIDCProvider" => out.providers.push(template.provider(id, resource)),
             _ => {}
         }
+        if template.hits.get() > before.0 && template.limited.borrow().1 == before.1 {
+            // Met outside a policy value (an OIDC provider's properties).
+            template.note_limited(resource.span, "");
+        }
+        if first.is_none() && template.limited.borrow().1 > before.1 {
+            let (span, pointer) = template
+                .limited
+                .borrow()
+                .0
+                .clone()
+                .unwrap_or((resource.span, String::new()));
+            let pointer = (!pointer.is_empty()).then_some(pointer);
+            let mut l = Location::from_span(path, source, span, pointer.as_deref());
+            l.resource = Some(id.to_string());
+            first = Some(l);
+        }
+    }
+    if let Some(hit) = template.first_hit.borrow().clone() {
+        let values = template.limited.borrow().1;
+        let at = first.unwrap_or_else(|| {
+            let span = template
+                .limited
+                .borrow()
+                .0
+                .as_ref()
+                .map_or(Span::default(), |(s, _)| *s);
+            Location::from_span(path, source, span, None)
+        });
+        out.findings.push(limit_finding(&hit, values, at));
     }
     out
+}
+
+/// The template's one `analysis-limit` finding.
+fn limit_finding(hit: &Hit, values: usize, at: Location) -> Finding {
+    let mut unchecked = match values {
+        0 | 1 => "the value is unknown and was not checked".to_string(),
+        n => format!(
+            "{n} values of this template are unknown and were not checked (the first is here)"
+        ),
+    };
+    if hit.exhausted {
+        unchecked.push_str(", nor was anything evaluated after it");
+    }
+    let message = if hit.limit == CYCLE {
+        format!(
+            "CloudFormation evaluation stopped at a reference cycle: {}; {unchecked}; everything else in the template was checked",
+            hit.detail
+        )
+    } else {
+        rules::analysis_limit::message(
+            hit.limit,
+            &format!("CloudFormation evaluation stopped: {}", hit.detail),
+            &unchecked,
+        )
+    };
+    Finding::new(&rules::ANALYSIS_LIMIT, message)
+        .help("no value that large can be part of a deployable trust policy (IAM accepts at most 8,192 characters); simplify the intrinsics, or lint the processed template")
+        .at(at)
+}
+
+/// The size counted against the limits: bytes of strings and keys, plus one per
+/// element. Trees come from the JSON and YAML readers, nested at most 128 deep.
+fn weight(node: &Node) -> usize {
+    match &node.value {
+        Value::String(s) | Value::Number(s) => s.len().max(1),
+        Value::Array(items) => items
+            .iter()
+            .fold(1usize, |a, i| a.saturating_add(weight(i))),
+        Value::Object(ms) => ms.iter().fold(1usize, |a, m| {
+            a.saturating_add(m.key.len())
+                .saturating_add(weight(&m.value))
+        }),
+        _ => 1,
+    }
 }
 
 fn parse_error(path: &str, source: &SourceText, span: Span, message: String) -> Finding {
@@ -156,13 +275,29 @@ enum Eval {
     NoValue,
 }
 
+type Mappings<'a> = HashMap<&'a str, HashMap<&'a str, HashMap<&'a str, &'a Node>>>;
+
 struct Template<'a> {
     text: &'a str,
     resources: Vec<(&'a str, &'a Node)>,
     parameters: HashMap<&'a str, Option<&'a Node>>,
-    mappings: Option<&'a Node>,
+    /// `Mappings`, indexed (map → top-level key → second-level key), so each
+    /// `Fn::FindInMap` is a constant-time lookup.
+    mappings: Mappings<'a>,
     /// Logical ID → the OIDC provider's ARN, when its Url is known.
     provider_arns: HashMap<&'a str, Option<String>>,
+    /// Parameter name → its evaluated default (`None`: unknown), once evaluated.
+    memo: RefCell<HashMap<String, Option<Node>>>,
+    /// Parameters being evaluated, outermost first (for cycles).
+    active: RefCell<Vec<String>>,
+    steps: Cell<usize>,
+    bytes: Cell<usize>,
+    exhausted: Cell<bool>,
+    /// Evaluations left unknown by a limit or a cycle, counted.
+    hits: Cell<usize>,
+    first_hit: RefCell<Option<Hit>>,
+    /// Where the first policy value left unknown by a limit is, and how many.
+    limited: RefCell<(Option<(Span, String)>, usize)>,
 }
 
 impl<'a> Template<'a> {
@@ -171,9 +306,34 @@ impl<'a> Template<'a> {
             text,
             resources: Vec::new(),
             parameters: HashMap::new(),
-            mappings: get(root, "Mappings"),
+            mappings: HashMap::new(),
             provider_arns: HashMap::new(),
+            memo: RefCell::new(HashMap::new()),
+            active: RefCell::new(Vec::new()),
+            steps: Cell::new(0),
+            bytes: Cell::new(0),
+            exhausted: Cell::new(false),
+            hits: Cell::new(0),
+            first_hit: RefCell::new(None),
+            limited: RefCell::new((None, 0)),
         };
+        if let Some(Value::Object(maps)) = get(root, "Mappings").map(|n| &n.value) {
+            for m in maps {
+                let Value::Object(tops) = &m.value.value else {
+                    continue;
+                };
+                let by_top = t.mappings.entry(m.key.as_str()).or_default();
+                for top in tops {
+                    let Value::Object(seconds) = &top.value.value else {
+                        continue;
+                    };
+                    let by_second = by_top.entry(top.key.as_str()).or_default();
+                    for second in seconds {
+                        by_second.insert(second.key.as_str(), &second.value);
+                    }
+                }
+            }
+        }
         if let Some(Value::Object(ms)) = get(root, "Resources").map(|n| &n.value) {
             t.resources = ms.iter().map(|m| (m.key.as_str(), &m.value)).collect();
         }
@@ -190,6 +350,7 @@ impl<'a> Template<'a> {
             .copied()
             .collect();
         for (id, r) in providers {
+            let before = t.hits.get();
             let url = get(r, "Properties")
                 .and_then(|p| get(p, "Url"))
                 .and_then(|u| match t.eval(u, 0) {
@@ -204,8 +365,75 @@ impl<'a> Template<'a> {
                 format!("arn:aws:iam::{EXAMPLE_ACCOUNT}:oidc-provider/{host}")
             });
             t.provider_arns.insert(id, arn);
+            if t.hits.get() > before {
+                t.note_limited(r.span, "");
+            }
         }
         t
+    }
+
+    /// Records that the value at `span` (`pointer` in the policy) was left unknown
+    /// by a limit.
+    fn note_limited(&self, span: Span, pointer: &str) {
+        let mut l = self.limited.borrow_mut();
+        l.1 += 1;
+        if l.0.is_none() {
+            l.0 = Some((span, pointer.to_string()));
+        }
+    }
+
+    fn hit(&self, limit: &'static str, detail: String, exhausted: bool) {
+        self.hits.set(self.hits.get() + 1);
+        if exhausted {
+            self.exhausted.set(true);
+        }
+        let mut first = self.first_hit.borrow_mut();
+        if first.is_none() {
+            let detail = match self.active.borrow().last() {
+                Some(p) => format!("in the default of parameter `{p}`: {detail}"),
+                None => detail,
+            };
+            *first = Some(Hit {
+                limit,
+                detail,
+                exhausted,
+            });
+        }
+    }
+
+    /// Counts `n` bytes produced against [`MAX_EVAL_BYTES`]; `false` past it.
+    fn charge(&self, n: usize) -> bool {
+        let total = self.bytes.get().saturating_add(n);
+        self.bytes.set(total);
+        if total > MAX_EVAL_BYTES {
+            self.hit(
+                "MAX_EVAL_BYTES",
+                format!(
+                    "evaluating this template produced more than {} bytes of values",
+                    thousands(MAX_EVAL_BYTES)
+                ),
+                true,
+            );
+            return false;
+        }
+        true
+    }
+
+    /// `false` (and a hit) when a string of `size` bytes is over [`MAX_VALUE_BYTES`].
+    fn fits(&self, what: &str, size: usize) -> bool {
+        if size > MAX_VALUE_BYTES {
+            self.hit(
+                "MAX_VALUE_BYTES",
+                format!(
+                    "{what} would be {} bytes; one value may have at most {}",
+                    thousands(size),
+                    thousands(MAX_VALUE_BYTES)
+                ),
+                false,
+            );
+            return false;
+        }
+        self.charge(size)
     }
 
     /// The expression as written (its first line, shortened).
@@ -231,13 +459,41 @@ impl<'a> Template<'a> {
 
     /// Evaluates an expression (a literal is itself; containers are not entered).
     fn eval(&self, node: &Node, depth: usize) -> Eval {
+        let unknown = || Eval::Unknown(self.written(node));
+        if self.exhausted.get() {
+            self.hits.set(self.hits.get() + 1);
+            return unknown();
+        }
         let Some((func, arg, _)) = intrinsic(node) else {
+            // A literal: copied, and the copy counted.
+            if !self.charge(weight(node)) {
+                return unknown();
+            }
             return Eval::Known(node.clone());
         };
-        if depth > MAX_EVAL_DEPTH {
-            return Eval::Unknown(self.written(node));
+        let steps = self.steps.get() + 1;
+        self.steps.set(steps);
+        if steps > MAX_EVAL_STEPS {
+            self.hit(
+                "MAX_EVAL_STEPS",
+                format!(
+                    "evaluating this template took more than {} intrinsic function calls",
+                    thousands(MAX_EVAL_STEPS)
+                ),
+                true,
+            );
+            return unknown();
         }
-        let unknown = || Eval::Unknown(self.written(node));
+        if depth > MAX_EVAL_DEPTH {
+            self.hit(
+                "MAX_EVAL_DEPTH",
+                format!(
+                    "intrinsic functions nest more than {MAX_EVAL_DEPTH} levels deep (a `Ref` to a parameter counts one)"
+                ),
+                false,
+            );
+            return unknown();
+        }
         match func {
             "Ref" => {
                 let Value::String(name) = &arg.value else {
@@ -279,8 +535,8 @@ impl<'a> Template<'a> {
                     _ => return unknown(),
                 };
                 match self.sub(template, vars, node.span, depth) {
-                    Some(s) => self.string(s, node.span),
-                    None => unknown(),
+                    Some(s) if self.charge(s.len()) => self.string(s, node.span),
+                    _ => unknown(),
                 }
             }
             "Fn::Join" => {
@@ -296,6 +552,13 @@ impl<'a> Template<'a> {
                 let Some(parts) = self.list(list, depth) else {
                     return unknown();
                 };
+                let size = parts.iter().fold(
+                    delim.len().saturating_mul(parts.len().saturating_sub(1)),
+                    |a, p| a.saturating_add(p.len()),
+                );
+                if !self.fits("Fn::Join", size) {
+                    return unknown();
+                }
                 self.string(parts.join(&delim), node.span)
             }
             "Fn::Split" => {
@@ -306,17 +569,21 @@ impl<'a> Template<'a> {
                     return unknown();
                 };
                 match (self.scalar(delim, depth), self.scalar(s, depth)) {
-                    (Some(d), Some(s)) if !d.is_empty() => Eval::Known(Node {
-                        value: Value::Array(
-                            s.split(d.as_str())
-                                .map(|p| Node {
-                                    value: Value::String(p.to_string()),
-                                    span: node.span,
-                                })
-                                .collect(),
-                        ),
-                        span: node.span,
-                    }),
+                    (Some(d), Some(s))
+                        if !d.is_empty() && self.charge(s.matches(d.as_str()).count() + 1) =>
+                    {
+                        Eval::Known(Node {
+                            value: Value::Array(
+                                s.split(d.as_str())
+                                    .map(|p| Node {
+                                        value: Value::String(p.to_string()),
+                                        span: node.span,
+                                    })
+                                    .collect(),
+                            ),
+                            span: node.span,
+                        })
+                    }
                     _ => unknown(),
                 }
             }
@@ -333,9 +600,18 @@ impl<'a> Template<'a> {
                 else {
                     return unknown();
                 };
-                let list = match self.eval(list, depth + 1) {
-                    Eval::Known(n) => n,
-                    _ => return unknown(),
+                // A literal list is indexed in place, not copied whole.
+                let owned;
+                let list = if intrinsic(list).is_some() {
+                    match self.eval(list, depth + 1) {
+                        Eval::Known(n) => {
+                            owned = n;
+                            &owned
+                        }
+                        _ => return unknown(),
+                    }
+                } else {
+                    list
                 };
                 match &list.value {
                     Value::Array(items) => match items.get(i) {
@@ -368,9 +644,10 @@ impl<'a> Template<'a> {
                 };
                 let found = self
                     .mappings
-                    .and_then(|m| get(m, &map))
-                    .and_then(|m| get(m, &top))
-                    .and_then(|m| get(m, &second));
+                    .get(map.as_str())
+                    .and_then(|m| m.get(top.as_str()))
+                    .and_then(|m| m.get(second.as_str()))
+                    .copied();
                 match found.map(|f| self.eval(f, depth + 1)) {
                     Some(Eval::Known(n)) => Eval::Known(Node {
                         value: n.value,
@@ -396,17 +673,52 @@ impl<'a> Template<'a> {
         }
         if let Some(default) = self.parameters.get(name) {
             let default = (*default)?;
-            return match self.eval(default, depth + 1) {
-                Eval::Known(n) => Some(Eval::Known(Node {
-                    value: match n.value {
-                        Value::Number(s) => Value::String(s),
-                        Value::Bool(b) => Value::String(b.to_string()),
-                        v => v,
-                    },
-                    span,
-                })),
-                _ => None,
+            let cached = self.memo.borrow().get(name).cloned();
+            let value = match cached {
+                Some(v) => {
+                    // The copy is counted like any other.
+                    let v = v?;
+                    if !self.charge(weight(&v)) {
+                        return None;
+                    }
+                    v
+                }
+                None => {
+                    let cycle = {
+                        let active = self.active.borrow();
+                        active.iter().position(|p| p == name).map(|at| {
+                            let mut chain: Vec<&str> =
+                                active[at..].iter().map(String::as_str).collect();
+                            chain.push(name);
+                            chain.join(" → ")
+                        })
+                    };
+                    if let Some(chain) = cycle {
+                        self.hit(
+                            CYCLE,
+                            format!("the parameter defaults `{chain}` refer back to themselves"),
+                            false,
+                        );
+                        return None;
+                    }
+                    self.active.borrow_mut().push(name.to_string());
+                    let v = match self.eval(default, depth + 1) {
+                        Eval::Known(n) => Some(n),
+                        _ => None,
+                    };
+                    self.active.borrow_mut().pop();
+                    self.memo.borrow_mut().insert(name.to_string(), v.clone());
+                    v?
+                }
             };
+            return Some(Eval::Known(Node {
+                value: match value.value {
+                    Value::Number(s) => Value::String(s),
+                    Value::Bool(b) => Value::String(b.to_string()),
+                    v => v,
+                },
+                span,
+            }));
         }
         match self.provider_arns.get(name) {
             Some(Some(arn)) => Some(self.string(arn.clone(), span)),
@@ -428,9 +740,18 @@ impl<'a> Template<'a> {
 
     /// A list of scalars, after evaluation (the list itself may be an expression).
     fn list(&self, node: &Node, depth: usize) -> Option<Vec<String>> {
-        let list = match self.eval(node, depth + 1) {
-            Eval::Known(n) => n,
-            _ => return None,
+        // A literal list is read in place, not copied first.
+        let owned;
+        let list = if intrinsic(node).is_some() {
+            match self.eval(node, depth + 1) {
+                Eval::Known(n) => {
+                    owned = n;
+                    &owned
+                }
+                _ => return None,
+            }
+        } else {
+            node
         };
         match &list.value {
             Value::Array(items) => {
@@ -456,7 +777,15 @@ impl<'a> Template<'a> {
     fn sub(&self, template: &str, vars: Option<&Node>, span: Span, depth: usize) -> Option<String> {
         let mut out = String::with_capacity(template.len());
         let mut rest = template;
+        // Checked before each part is added: the string never grows past the cap.
+        let fits = |out: &String, more: usize| {
+            let size = out.len().saturating_add(more);
+            size <= MAX_VALUE_BYTES || self.fits("Fn::Sub", size)
+        };
         while let Some(i) = rest.find("${") {
+            if !fits(&out, i) {
+                return None;
+            }
             out.push_str(&rest[..i]);
             let after = &rest[i + 2..];
             let Some(close) = after.find('}') else {
@@ -472,7 +801,11 @@ impl<'a> Template<'a> {
                 continue;
             }
             if let Some(v) = vars.and_then(|v| get(v, name)) {
-                out.push_str(&self.scalar(v, depth)?);
+                let v = self.scalar(v, depth)?;
+                if !fits(&out, v.len()) {
+                    return None;
+                }
+                out.push_str(&v);
                 continue;
             }
             if let Some((res, attr)) = name.split_once('.') {
@@ -482,13 +815,21 @@ impl<'a> Template<'a> {
                 }
                 continue;
             }
-            match self.reference(name, span, depth)? {
+            match self.reference(name, span, depth + 1)? {
                 Eval::Known(n) => match n.value {
-                    Value::String(s) | Value::Number(s) => out.push_str(&s),
+                    Value::String(s) | Value::Number(s) => {
+                        if !fits(&out, s.len()) {
+                            return None;
+                        }
+                        out.push_str(&s)
+                    }
                     _ => return None,
                 },
                 _ => return None,
             }
+        }
+        if !fits(&out, rest.len()) {
+            return None;
         }
         out.push_str(rest);
         Some(out)
@@ -500,7 +841,12 @@ impl<'a> Template<'a> {
         // A policy given as a JSON string (`AssumeRolePolicyDocument: '{"Version": …}'`,
         // or built with `Fn::Sub`): parsed, every element placed at the string.
         let embedded;
-        let doc = match self.eval(doc, 0) {
+        let before = self.hits.get();
+        let evaluated = self.eval(doc, 0);
+        if self.hits.get() > before {
+            self.note_limited(doc.span, "");
+        }
+        let doc = match evaluated {
             Eval::Known(Node {
                 value: Value::String(s),
                 span,
@@ -529,20 +875,7 @@ impl<'a> Template<'a> {
             Err(_) => return None,
         };
         policy.unknowns = unknowns;
-        let unknown_pointers: Vec<String> =
-            policy.unknowns.iter().map(|u| u.pointer.clone()).collect();
-        for s in &mut policy.statements {
-            for c in &mut s.conditions {
-                for v in &mut c.values {
-                    if unknown_pointers
-                        .iter()
-                        .any(|p| v.pointer == *p || v.pointer.starts_with(&format!("{p}/")))
-                    {
-                        v.value.json_type = JsonType::Unknown;
-                    }
-                }
-            }
-        }
+        super::from_terraform::mark_unknown_values(&mut policy);
         Some(policy)
     }
 
@@ -555,6 +888,17 @@ impl<'a> Template<'a> {
         depth: usize,
     ) -> Option<Node> {
         if depth > json::MAX_DEPTH {
+            // Intrinsics whose results hold intrinsics (a mapping value that
+            // looks itself up) would otherwise nest without end.
+            self.hit(
+                "json::MAX_DEPTH",
+                format!(
+                    "the policy built from intrinsics nests more than {} levels deep",
+                    json::MAX_DEPTH
+                ),
+                false,
+            );
+            self.note_limited(node.span, pointer);
             unknowns.push(Located::new(self.written(node), node.span, pointer));
             return Some(Node {
                 value: Value::String(self.written(node)),
@@ -563,7 +907,12 @@ impl<'a> Template<'a> {
         }
         let owned;
         let node: &Node = if intrinsic(node).is_some() {
-            match self.eval(node, 0) {
+            let before = self.hits.get();
+            let evaluated = self.eval(node, 0);
+            if self.hits.get() > before {
+                self.note_limited(node.span, pointer);
+            }
+            match evaluated {
                 Eval::Known(n) => {
                     owned = n;
                     &owned

@@ -55,7 +55,9 @@ pub struct Policy {
     /// without default, a CloudFormation `!ImportValue`): the place holding each,
     /// with the expression as written. A finding located at or under one of these
     /// pointers is dropped (see [`Policy::is_unknown`]), so an unknown value never
-    /// produces a false finding. Always empty for policy JSON.
+    /// produces a false finding. Always empty for policy JSON. Sorted by pointer
+    /// (see [`sort_unknowns`]), so that looking a pointer up is a binary search, not
+    /// a scan: a Terraform file may hold tens of thousands of unknown values.
     pub unknowns: Vec<Located<String>>,
 }
 
@@ -71,22 +73,38 @@ impl Policy {
     /// Whether something strictly below the element at `pointer` is not known
     /// statically (the element's content is then only partly known).
     pub fn holds_unknown(&self, pointer: &str) -> bool {
-        self.unknowns.iter().any(|u| {
-            u.pointer.len() > pointer.len()
-                && u.pointer.starts_with(pointer)
-                && u.pointer.as_bytes().get(pointer.len()) == Some(&b'/')
-        })
+        debug_assert!(self.unknowns.is_sorted_by(|a, b| a.pointer <= b.pointer));
+        // The first pointer at or after `pointer/` is below it, if any is.
+        let below = format!("{pointer}/");
+        let at = self
+            .unknowns
+            .partition_point(|u| u.pointer.as_str() < below.as_str());
+        self.unknowns
+            .get(at)
+            .is_some_and(|u| u.pointer.starts_with(&below))
     }
 
     /// Whether the element at `pointer` (or something containing it) holds a
     /// value that is not known statically.
     pub fn is_unknown(&self, pointer: &str) -> bool {
-        self.unknowns.iter().any(|u| {
-            pointer == u.pointer
-                || (pointer.starts_with(u.pointer.as_str())
-                    && pointer.as_bytes().get(u.pointer.len()) == Some(&b'/'))
-        })
+        debug_assert!(self.unknowns.is_sorted_by(|a, b| a.pointer <= b.pointer));
+        let exact = |p: &str| {
+            self.unknowns
+                .binary_search_by(|u| u.pointer.as_str().cmp(p))
+                .is_ok()
+        };
+        // The pointer itself, or one of its ancestors (`""` included).
+        exact(pointer)
+            || pointer
+                .match_indices('/')
+                .any(|(i, _)| pointer.get(..i).is_some_and(exact))
     }
+}
+
+/// Sorts [`Policy::unknowns`] by pointer, as the lookups expect (front ends
+/// call this once a policy is built).
+pub fn sort_unknowns(unknowns: &mut [Located<String>]) {
+    unknowns.sort_by(|a, b| a.pointer.cmp(&b.pointer));
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

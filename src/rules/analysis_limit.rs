@@ -1,25 +1,69 @@
-//! `analysis-limit`: part of an input was not analysed because it reached a
-//! named limit; the finding says which limit and what was still checked.
+//! `analysis-limit`: part of an input was not checked because a named limit on
+//! the work spent on it was reached (a value that grows past its cap when
+//! evaluated, YAML aliases expanding past the node budget, an `include:` graph
+//! deeper or wider than GitLab allows, …).
 //!
-//! Reported by the subject analysis (src/subjects) for documents far beyond
-//! IAM's limits, and by the front ends where an expansion is capped.
+//! Reported by the front ends that expand their input: Terraform evaluation
+//! (`src/policy/from_terraform`), CloudFormation intrinsics
+//! (`src/policy/from_cloudformation.rs`), YAML aliases (`src/yaml.rs`) and the
+//! `.gitlab-ci.yml` include graph (`src/gitlab/ci.rs`), and by the subject
+//! analysis (`src/subjects`) for policies far beyond IAM's size limits
+//! ([`AnalysisLimit`] below). One finding per file (per policy for the subject
+//! analysis' limits): the limit reached, what was left unchecked, and that the
+//! rest was still checked.
 
 use super::RuleMeta;
 use crate::finding::{Category, Severity};
 
 pub static META: RuleMeta = RuleMeta {
     name: "analysis-limit",
-    category: Category::Hygiene,
+    category: Category::Correctness,
     severity: Severity::Warning,
-    summary: r#"part of the input was not fully analysed: it reached one of oidc-doctor's named limits"#,
+    summary: r#"part of a file was not checked: evaluating or expanding it reached one of oidc-doctor's named limits"#,
     aws_error: None,
-    fix: r#"shrink the input to what IAM accepts (a trust policy is at most 8,192 characters); the finding says which limit was hit and what was still checked"#,
-    explanation: r#"Every input oidc-doctor reads may be hostile, so every size, expansion and search has a named limit, set above anything IAM accepts: a role trust policy is at most 8,192 characters (whitespace excluded), so a `sub` value longer than that (`MAX_ANALYSED_VALUE_CHARS`) cannot be deployed and is not searched for the subjects it admits, and the engine work spent on finding concrete over-broad subjects in one policy is capped (`MAX_PROBE_WORK`). Past a limit the work stops in bounded time and this finding says what was not analysed and what still was — it never silently passes the rest. A document that reaches these limits is also over IAM's size quota (`policy-too-large`)."#,
-    bad: r#"{"Version": "2012-10-17", "Statement": [{…, "Condition": {"StringLike": {"gitlab.com:sub": ["project_path:mygroup/a1*", …100,000 values…]}}}]}"#,
-    good: r#"{"Version": "2012-10-17", "Statement": [{…, "Condition": {"StringLike": {"gitlab.com:sub": "project_path:mygroup/*:ref_type:branch:ref:main"}}}]}"#,
+    fix: r#"simplify the expression the finding points at (no value can be that large in a deployable trust policy), or check the rendered policy instead (`terraform show -json`, `aws cloudformation get-template --template-stage Processed`)"#,
+    explanation: r#"oidc-doctor evaluates what it can of Terraform expressions, CloudFormation intrinsics, YAML aliases and `include:` graphs, but every expansion is capped so that a hostile or generated file cannot make it run for minutes or exhaust memory: a few lines of chained `replace()` or `!Sub` over a large parameter default, or YAML anchors that refer to anchors ("billion laughs"), grow exponentially. The caps sit far above anything a deployable trust policy needs — IAM accepts at most 8,192 characters for one (2,048 by default) — and each is a named limit: the finding says which one was reached and where.
+
+The subject analysis has two limits of its own, for documents far beyond IAM's: a `sub` value longer than the 8,192 characters of IAM's largest trust policy (`MAX_ANALYSED_VALUE_CHARS`) is not searched for the subjects it admits, and the engine work spent on finding concrete over-broad subjects in one policy is capped (`MAX_PROBE_WORK`); the finding names the first value left out and what was still checked for it.
+
+Past a cap the value is **unknown**, never truncated: no rule reports on it (a truncated subject pattern could look broader or narrower than the real one), and `simulate` says `indeterminate` when the decision depends on it. Everything else in the file is still checked. A warning, not an error, because the file itself may be valid; raise it to `error` in `.oidc-doctor.toml` (`[rules] analysis-limit = "error"`) if a pipeline must not pass with unchecked trust policies."#,
+    bad: r#"locals {
+  a = "xxxxxxxxxxxxxxxx"
+  b = replace(local.a, "x", local.a)   # 256 characters
+  c = replace(local.b, "x", local.b)   # 65,536
+  d = replace(local.c, "x", local.c)   # 4 GiB
+}
+# … values = ["project_path:${local.d}:*"]"#,
+    good: r#"locals {
+  project = "mygroup/app"
+}
+# … values = ["project_path:${local.project}:ref_type:branch:ref:main"]"#,
 };
 
-/// Reports the limits the subject analysis reached.
+/// Why an expansion stopped short: a named limit was reached, or a reference
+/// cycle was found. The value it concerns is unknown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// The limit's name (`MAX_VALUE_BYTES`), or [`CYCLE`].
+    pub limit: &'static str,
+    /// What was being evaluated and what the limit allows, one sentence without
+    /// a final period.
+    pub detail: String,
+    /// A budget for the whole file ran out: every later evaluation is unknown too.
+    pub exhausted: bool,
+}
+
+/// [`Hit::limit`] of a reference cycle (not a limit: the input refers to itself).
+pub const CYCLE: &str = "reference cycle";
+
+/// The message of an `analysis-limit` finding: which limit (its constant's name),
+/// what reached it, and what was left unchecked; the rest was checked.
+pub fn message(limit: &str, detail: &str, unchecked: &str) -> String {
+    format!("{detail} (limit `{limit}`); {unchecked}; everything else in the file was checked")
+}
+
+/// Reports the limits the subject analysis reached (policies far beyond IAM's
+/// size limits).
 pub struct AnalysisLimit;
 
 impl super::Rule for AnalysisLimit {
@@ -49,5 +93,29 @@ impl super::Rule for AnalysisLimit {
                     )),
             );
         }
+    }
+}
+
+/// `1048576` → `1,048,576`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(super::thousands(0), "0");
+        assert_eq!(super::thousands(999), "999");
+        assert_eq!(super::thousands(1000), "1,000");
+        assert_eq!(super::thousands(1_048_576), "1,048,576");
     }
 }

@@ -13,7 +13,7 @@ use crate::iam::provider::ProviderArn;
 use crate::json::{SourceText, Span};
 use crate::policy::{Located, Policy, Statement};
 
-mod analysis_limit;
+pub(crate) mod analysis_limit;
 mod aud_mismatch;
 mod claim_not_admitted;
 mod duplicate_json_key;
@@ -152,6 +152,7 @@ pub trait Rule: Sync {
 pub static ALL: &[&RuleMeta] = &[
     &invalid_policy_json::META,
     &parse_error::META,
+    &analysis_limit::META,
     &terraform_wrong_type::META,
     &unknown_policy_element::META,
     &duplicate_json_key::META,
@@ -185,7 +186,6 @@ pub static ALL: &[&RuleMeta] = &[
     &path_based_identity::META,
     &unprotected_refs_admitted::META,
     &merge_request_pipelines_admitted::META,
-    &analysis_limit::META,
     // Cross-file checks of IaC trees (src/lint/cross.rs).
     &aud_mismatch::META,
     &id_token_aud_mismatch::META,
@@ -502,20 +502,27 @@ pub fn check_policy(cx: &PolicyContext<'_>) -> Vec<Finding> {
         // An unknown that stands for a whole element (a `Condition` block, an
         // operator's keys) may also hold what a finding about an enclosing element
         // says is missing (no `sub` condition): those are dropped too.
+        let values: std::collections::HashSet<&str> = cx
+            .policy
+            .statements
+            .iter()
+            .flat_map(|s| &s.conditions)
+            .flat_map(|c| &c.values)
+            .map(|v| v.pointer.as_str())
+            .collect();
+        // Sorted (the unknowns are): "is one below `p`" is a binary search.
         let structural: Vec<&str> = cx
             .policy
             .unknowns
             .iter()
             .map(|u| u.pointer.as_str())
-            .filter(|u| {
-                !cx.policy
-                    .statements
-                    .iter()
-                    .flat_map(|s| &s.conditions)
-                    .flat_map(|c| &c.values)
-                    .any(|v| v.pointer == *u)
-            })
+            .filter(|u| !values.contains(u))
             .collect();
+        let structural_below = |p: &str| {
+            let below = format!("{p}/");
+            let at = structural.partition_point(|u| *u < below.as_str());
+            structural.get(at).is_some_and(|u| u.starts_with(&below))
+        };
         out.retain(|f| {
             f.location
                 .as_ref()
@@ -523,9 +530,7 @@ pub fn check_policy(cx: &PolicyContext<'_>) -> Vec<Finding> {
                 .is_none_or(|p| {
                     !cx.policy.is_unknown(p)
                         && (NAME_ONLY_RULES.contains(&f.rule) || !cx.policy.holds_unknown(p))
-                        && !structural
-                            .iter()
-                            .any(|u| u.starts_with(p) && u.as_bytes().get(p.len()) == Some(&b'/'))
+                        && !structural_below(p)
                 })
         });
     }

@@ -164,3 +164,141 @@ isolated:
         ]
     );
 }
+
+// ---- include graphs ----------------------------------------------------------
+
+/// A project directory with `files` (name, text) and its `.gitlab-ci.yml` root.
+fn project(files: &[(String, String)]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let root = dir.path().join(".gitlab-ci.yml");
+    (dir, root)
+}
+
+fn ci_including(names: &[String]) -> String {
+    let mut t = String::from("include:\n");
+    for n in names {
+        t.push_str(&format!("  - local: {n}\n"));
+    }
+    t.push_str("job:\n  script: [echo]\n");
+    t
+}
+
+fn names_of(graph: &[PathBuf], dir: &Path) -> Vec<String> {
+    graph
+        .iter()
+        .map(|p| p.strip_prefix(dir).unwrap().display().to_string())
+        .collect()
+}
+
+/// The include finding left for `file`, linted as CI configuration.
+fn include_limit_of(file: &Path) -> Option<Finding> {
+    let text = std::fs::read_to_string(file).unwrap();
+    let x = extract(&file.display().to_string(), &SourceText::new(text));
+    x.findings.into_iter().find(|f| f.rule == "analysis-limit")
+}
+
+#[test]
+fn nested_includes_are_followed_breadth_first_each_file_once() {
+    let (dir, root) = project(&[
+        (
+            ".gitlab-ci.yml".into(),
+            ci_including(&["a.yml".into(), "b.yml".into()]),
+        ),
+        ("a.yml".into(), ci_including(&["c.yml".into()])),
+        (
+            "b.yml".into(),
+            ci_including(&["c.yml".into(), "/a.yml".into()]),
+        ),
+        ("c.yml".into(), "c:\n  script: [echo]\n".into()),
+    ]);
+    let graph = include_graph(&root, 1 << 20);
+    assert_eq!(names_of(&graph, dir.path()), ["a.yml", "b.yml", "c.yml"]);
+    // A file included twice by different paths is no cycle.
+    assert_eq!(include_limit_of(&dir.path().join("b.yml")), None);
+}
+
+#[test]
+fn cycles_and_self_includes_are_named_and_not_followed() {
+    let (dir, root) = project(&[
+        (".gitlab-ci.yml".into(), ci_including(&["a.yml".into()])),
+        (
+            "a.yml".into(),
+            ci_including(&["b.yml".into(), "a.yml".into()]),
+        ),
+        ("b.yml".into(), ci_including(&["a.yml".into()])),
+    ]);
+    let graph = include_graph(&root, 1 << 20);
+    assert_eq!(names_of(&graph, dir.path()), ["a.yml", "b.yml"]);
+    let f = include_limit_of(&dir.path().join("a.yml")).expect("the self include is named");
+    assert!(
+        f.message.contains("`a.yml` → `a.yml` form a cycle"),
+        "{}",
+        f.message
+    );
+    let f = include_limit_of(&dir.path().join("b.yml")).expect("the cycle is named");
+    assert!(
+        f.message.contains("`a.yml` → `b.yml` → `a.yml`"),
+        "{}",
+        f.message
+    );
+    assert_eq!(f.location.as_ref().unwrap().line, 2);
+    // Reported once: the note is consumed by the file's lint.
+    assert_eq!(include_limit_of(&dir.path().join("b.yml")), None);
+}
+
+#[test]
+fn fan_out_stops_at_gitlab_s_include_limit() {
+    let files = |n: usize| {
+        let names: Vec<String> = (0..n).map(|i| format!("ci/{i}.yml")).collect();
+        let mut all: Vec<(String, String)> = names
+            .iter()
+            .map(|n| (n.clone(), "j:\n  script: [echo]\n".to_string()))
+            .collect();
+        all.push((".gitlab-ci.yml".into(), ci_including(&names)));
+        all
+    };
+    let (dir, root) = project(&files(MAX_INCLUDES));
+    assert_eq!(include_graph(&root, 1 << 20).len(), MAX_INCLUDES);
+    assert_eq!(include_limit_of(&root), None);
+    drop(dir);
+    let (dir, root) = project(&files(MAX_INCLUDES + 50));
+    assert_eq!(include_graph(&root, 1 << 20).len(), MAX_INCLUDES);
+    let f = include_limit_of(&root).expect("the limit is named");
+    assert!(f.message.contains("`MAX_INCLUDES`"), "{}", f.message);
+    assert!(
+        f.message.contains("`ci/150.yml` and the includes after it"),
+        "{}",
+        f.message
+    );
+    drop(dir);
+}
+
+#[test]
+fn chains_stop_at_gitlab_s_nesting_depth() {
+    let chain = |n: usize| {
+        let mut all = vec![(
+            ".gitlab-ci.yml".to_string(),
+            ci_including(&["c1.yml".into()]),
+        )];
+        for i in 1..=n {
+            all.push((
+                format!("c{i}.yml"),
+                ci_including(&[format!("c{}.yml", i + 1)]),
+            ));
+        }
+        all
+    };
+    // Files c1 … c100 are 100 levels of nesting (c101 does not exist).
+    let (_dir, root) = project(&chain(MAX_INCLUDE_DEPTH - 1));
+    assert_eq!(include_graph(&root, 1 << 20).len(), MAX_INCLUDE_DEPTH);
+    let (dir, root) = project(&chain(MAX_INCLUDE_DEPTH + 20));
+    assert_eq!(include_graph(&root, 1 << 20).len(), MAX_INCLUDE_DEPTH);
+    let last = dir.path().join(format!("c{MAX_INCLUDE_DEPTH}.yml"));
+    let f = include_limit_of(&last).expect("the depth limit is named at the 100th file");
+    assert!(f.message.contains("`MAX_INCLUDE_DEPTH`"), "{}", f.message);
+}

@@ -29,7 +29,8 @@ pub mod eval;
 pub mod json_syntax;
 pub mod plan;
 
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 
 use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::structure::{Block, Body};
@@ -44,6 +45,105 @@ use crate::rules;
 
 /// Deepest bracket nesting accepted before parsing (the parser recurses).
 const MAX_NESTING: usize = 128;
+
+/// Most locals (or parentheses) an `assume_role_policy` is followed through to
+/// reach its `jsonencode(…)`, heredoc or JSON string. One or two in practice; past
+/// this the role's policy is not checked and an `analysis-limit` finding says so.
+pub const MAX_POLICY_INDIRECTION: usize = 8;
+
+/// Values of one file that an evaluation limit (or a reference cycle) left
+/// unknown: where the first one is, and how many there are.
+#[derive(Default)]
+struct Limited {
+    first: Option<Location>,
+    values: usize,
+}
+
+impl Limited {
+    fn note(&mut self, at: impl FnOnce() -> Location) {
+        self.values += 1;
+        if self.first.is_none() {
+            self.first = Some(at());
+        }
+    }
+
+    fn merge(&mut self, other: Limited) {
+        self.values += other.values;
+        if self.first.is_none() {
+            self.first = other.first;
+        }
+    }
+
+    /// The file's one `analysis-limit` finding, when a limit was reached.
+    fn finding(self, env: &Env<'_>, path: &str, source: &SourceText) -> Option<Finding> {
+        let hit = env.first_hit()?;
+        let at = self
+            .first
+            .unwrap_or_else(|| Location::from_span(path, source, Span::default(), None));
+        let mut unchecked = match self.values {
+            0 | 1 => "the value is unknown and was not checked".to_string(),
+            n => format!(
+                "{n} values of this file are unknown and were not checked (the first is here)"
+            ),
+        };
+        if hit.exhausted {
+            unchecked.push_str(", nor was anything evaluated after it");
+        }
+        let message = if hit.limit == rules::analysis_limit::CYCLE {
+            format!(
+                "Terraform evaluation stopped at a reference cycle: {}; {unchecked}; everything else in the file was checked",
+                hit.detail
+            )
+        } else {
+            rules::analysis_limit::message(
+                hit.limit,
+                &format!("Terraform evaluation stopped: {}", hit.detail),
+                &unchecked,
+            )
+        };
+        Some(
+            Finding::new(&rules::ANALYSIS_LIMIT, message)
+                .help("no value that large or that deep can be part of a deployable trust policy (IAM accepts at most 8,192 characters); simplify the expression, or lint the plan (`terraform show -json`)")
+                .at(at),
+        )
+    }
+}
+
+/// Marks the condition values at or under an unknown place as unknown, looking
+/// each value's pointer and its ancestors up in a set (linear in the values).
+/// Also sorts [`Policy::unknowns`], as its lookups expect.
+pub(crate) fn mark_unknown_values(policy: &mut Policy) {
+    if policy.unknowns.is_empty() {
+        return;
+    }
+    crate::policy::sort_unknowns(&mut policy.unknowns);
+    let unknown: HashSet<&str> = policy.unknowns.iter().map(|u| u.pointer.as_str()).collect();
+    let is_unknown = |p: &str| {
+        unknown.contains(p)
+            || p.match_indices('/')
+                .any(|(i, _)| unknown.contains(p.get(..i).unwrap_or_default()))
+    };
+    let mut marks = Vec::new();
+    for (si, s) in policy.statements.iter().enumerate() {
+        for (ci, c) in s.conditions.iter().enumerate() {
+            for (vi, v) in c.values.iter().enumerate() {
+                if is_unknown(&v.pointer) {
+                    marks.push((si, ci, vi));
+                }
+            }
+        }
+    }
+    for (si, ci, vi) in marks {
+        if let Some(v) = policy
+            .statements
+            .get_mut(si)
+            .and_then(|s| s.conditions.get_mut(ci))
+            .and_then(|c| c.values.get_mut(vi))
+        {
+            v.value.json_type = JsonType::Unknown;
+        }
+    }
+}
 
 /// Reads one Terraform file.
 pub fn extract(path: &str, source: &SourceText) -> Extracted {
@@ -141,6 +241,7 @@ pub(crate) fn extract_module(
     );
     let env = Env::new(&bodies);
     let mut out = Extracted::default();
+    let mut limited = Limited::default();
     // Documents a role of the module uses as its trust policy (in any file).
     let mut referenced: HashSet<&str> = HashSet::new();
     for block in bodies.iter().flat_map(|b| b.blocks()) {
@@ -174,9 +275,19 @@ pub(crate) fn extract_module(
                     });
                 }
                 out.findings.append(&mut b.findings);
+                limited.merge(b.limited.into_inner());
             }
             ("resource", ["aws_iam_openid_connect_provider", name]) => {
+                let before = env.hits();
                 out.providers.push(provider(&env, block, name, map));
+                if env.hits() > before {
+                    let span = map.span(span_of(block, Span::default()));
+                    limited.note(|| {
+                        let mut l = Location::from_span(path, source, span, None);
+                        l.resource = Some(format!("aws_iam_openid_connect_provider.{name}"));
+                        l
+                    });
+                }
             }
             _ => {}
         }
@@ -199,8 +310,10 @@ pub(crate) fn extract_module(
                 });
             }
             out.findings.append(&mut b.findings);
+            limited.merge(b.limited.into_inner());
         }
     }
+    out.findings.extend(limited.finding(&env, path, source));
     out
 }
 
@@ -421,7 +534,13 @@ struct Builder<'e, 'a> {
     map: SpanMap<'e>,
     resource: &'e str,
     unknowns: Vec<Located<String>>,
+    /// Spans of [`Builder::unknowns`], to look them up in constant time.
+    unknown_spans: HashSet<Span>,
+    /// Locals `assume_role_policy` went through (a cycle is named, not followed).
+    via: HashSet<String>,
     findings: Vec<Finding>,
+    /// Values an evaluation limit left unknown: where the first is, how many.
+    limited: RefCell<Limited>,
 }
 
 impl<'e, 'a> Builder<'e, 'a> {
@@ -440,8 +559,23 @@ impl<'e, 'a> Builder<'e, 'a> {
             map,
             resource,
             unknowns: Vec::new(),
+            unknown_spans: HashSet::new(),
+            via: HashSet::new(),
             findings: Vec::new(),
+            limited: RefCell::new(Limited::default()),
         }
+    }
+
+    /// [`Env::eval`], noting where a value was left unknown by a limit.
+    fn eval(&self, expr: &Expression, span: Span, pointer: Option<&str>) -> V {
+        let before = self.env.hits();
+        let v = self.env.eval(expr);
+        if self.env.hits() > before {
+            self.limited
+                .borrow_mut()
+                .note(|| self.location_opt(span, pointer));
+        }
+        v
     }
 
     fn text(&self, span: Span) -> String {
@@ -454,6 +588,7 @@ impl<'e, 'a> Builder<'e, 'a> {
 
     fn unknown(&mut self, span: Span, pointer: &str) -> Node {
         let text = self.text(span);
+        self.unknown_spans.insert(span);
         self.unknowns
             .push(Located::new(text.clone(), span, pointer.to_string()));
         Node {
@@ -463,8 +598,12 @@ impl<'e, 'a> Builder<'e, 'a> {
     }
 
     fn location(&self, span: Span, pointer: &str) -> Location {
+        self.location_opt(span, Some(pointer))
+    }
+
+    fn location_opt(&self, span: Span, pointer: Option<&str>) -> Location {
         let span = self.map.span(span);
-        let mut l = Location::from_span(self.path, self.source, span, Some(pointer));
+        let mut l = Location::from_span(self.path, self.source, span, pointer);
         l.resource = Some(self.resource.to_string());
         l
     }
@@ -478,32 +617,24 @@ impl<'e, 'a> Builder<'e, 'a> {
         for u in &mut policy.unknowns {
             u.span = map.span(u.span);
         }
-        if !policy.unknowns.is_empty() {
-            let unknowns = policy.unknowns.clone();
-            let is_unknown = |p: &str| {
-                unknowns.iter().any(|u| {
-                    p == u.pointer
-                        || (p.starts_with(u.pointer.as_str())
-                            && p.as_bytes().get(u.pointer.len()) == Some(&b'/'))
-                })
-            };
-            for s in &mut policy.statements {
-                for c in &mut s.conditions {
-                    for v in &mut c.values {
-                        if is_unknown(&v.pointer) {
-                            v.value.json_type = JsonType::Unknown;
-                        }
-                    }
-                }
-            }
-        }
+        mark_unknown_values(&mut policy);
         Some(policy)
     }
 
     // ---- aws_iam_role.assume_role_policy ------------------------------------
 
     fn role_policy(&mut self, expr: &Expression, depth: usize) -> Option<Policy> {
-        if depth > 8 {
+        if depth > MAX_POLICY_INDIRECTION {
+            let span = span_of(expr, Span::default());
+            self.env.note(
+                "MAX_POLICY_INDIRECTION",
+                format!(
+                    "`assume_role_policy` goes through more than {MAX_POLICY_INDIRECTION} locals or parentheses before its document"
+                ),
+            );
+            self.limited
+                .borrow_mut()
+                .note(|| self.location_opt(span, None));
             return None;
         }
         match expr {
@@ -541,7 +672,21 @@ impl<'e, 'a> Builder<'e, 'a> {
                 else {
                     return None;
                 };
-                let e = self.env.locals.get(name.value().as_str())?;
+                let name = name.value().as_str();
+                let e = self.env.locals.get(name)?;
+                if !self.via.insert(name.to_string()) {
+                    let span = span_of(expr, Span::default());
+                    self.env.note(
+                        crate::rules::analysis_limit::CYCLE,
+                        format!(
+                            "`assume_role_policy` refers to `local.{name}`, which leads back to itself; Terraform rejects such a configuration (\"Cycle: …\")"
+                        ),
+                    );
+                    self.limited
+                        .borrow_mut()
+                        .note(|| self.location_opt(span, None));
+                    return None;
+                }
                 self.role_policy(e, depth + 1)
             }
             Expression::Parenthesis(p) => self.role_policy(p.inner(), depth + 1),
@@ -590,7 +735,7 @@ impl<'e, 'a> Builder<'e, 'a> {
                     .flatten()
                     .map(|t| {
                         let e = Expression::StringTemplate(t.into_iter().collect());
-                        self.env.eval(&e)
+                        self.eval(&e, node.span, Some(pointer))
                     })
                     .unwrap_or(V::Unknown);
                 match resolved_text(&v) {
@@ -639,10 +784,12 @@ impl<'e, 'a> Builder<'e, 'a> {
                     let key_span = span_of(k, span);
                     let (key, known) = match k {
                         ObjectKey::Ident(i) => (i.value().as_str().to_string(), true),
-                        ObjectKey::Expression(e) => match resolved_text(&self.env.eval(e)) {
-                            Some(s) => (s, true),
-                            None => (self.text(key_span), false),
-                        },
+                        ObjectKey::Expression(e) => {
+                            match resolved_text(&self.eval(e, key_span, Some(pointer))) {
+                                Some(s) => (s, true),
+                                None => (self.text(key_span), false),
+                            }
+                        }
                     };
                     let p = format!("{pointer}/{}", pointer_token(&key));
                     let value = if known {
@@ -663,7 +810,7 @@ impl<'e, 'a> Builder<'e, 'a> {
             }
             Expression::Parenthesis(p) => self.value_node(p.inner(), pointer),
             other => {
-                let v = self.env.eval(other);
+                let v = self.eval(other, span, Some(pointer));
                 self.node_of(v, span, pointer)
             }
         }
@@ -706,7 +853,7 @@ impl<'e, 'a> Builder<'e, 'a> {
     /// A string argument (`effect`, `sid`, `test`, `variable`, `type`): its text,
     /// or `None` when unknown (recorded at `pointer`).
     fn string_arg(&self, expr: &Expression) -> Option<String> {
-        resolved_text(&self.env.eval(expr))
+        resolved_text(&self.eval(expr, span_of(expr, Span::default()), None))
     }
 
     /// A list argument (`actions`, `values`, …). A scalar where a list is
@@ -739,7 +886,7 @@ impl<'e, 'a> Builder<'e, 'a> {
             node.value,
             Value::String(_) | Value::Number(_) | Value::Bool(_)
         );
-        if scalar && !self.unknowns.iter().any(|u| u.span == node.span) {
+        if scalar && !self.unknown_spans.contains(&node.span) {
             let at = match merged_at {
                 Some(at) => format!("{pointer}/{at}"),
                 None => pointer.to_string(),
@@ -910,8 +1057,14 @@ impl<'e, 'a> Builder<'e, 'a> {
                     .and_then(|a| self.string_arg(&a.value))
             })
             .collect();
+        let mut type_count: HashMap<&Option<String>, usize> = HashMap::new();
+        for t in &types {
+            *type_count.entry(t).or_default() += 1;
+        }
+        let mut group_at: HashMap<String, usize> = HashMap::new();
+        let mut group_items: Vec<usize> = Vec::new();
         for (n, b) in blocks.iter().enumerate() {
-            let single = types.iter().filter(|t| **t == types[n]).count() == 1;
+            let single = types.get(n).and_then(|t| type_count.get(t)) == Some(&1);
             let bspan = span_of(*b, span);
             let type_attr = b.body.get_attribute("type");
             let type_span = type_attr.map_or(bspan, |a| span_of(&a.value, bspan));
@@ -926,20 +1079,28 @@ impl<'e, 'a> Builder<'e, 'a> {
                 };
             }
             let p = format!("{pointer}/{}", pointer_token(&kind));
-            let idx = match groups.iter().position(|g| g.0 == kind) {
-                Some(i) => i,
+            let idx = match group_at.get(&kind) {
+                Some(&i) => i,
                 None => {
+                    group_at.insert(kind.clone(), groups.len());
                     groups.push((kind.clone(), type_span, known, Vec::new()));
                     groups.len() - 1
                 }
             };
+            // Items merged into each group so far (counted as they come, not
+            // recounted per block).
+            if group_items.len() < groups.len() {
+                group_items.resize(groups.len(), 0);
+            }
             if !known {
                 let n = self.unknown(type_span, &p);
+                group_items[idx] += item_count(std::slice::from_ref(&n));
                 groups[idx].3.push(n);
                 continue;
             }
-            let merged_at = (!single).then(|| item_count(&groups[idx].3));
+            let merged_at = (!single).then(|| group_items[idx]);
             if let Some(v) = self.list_arg(&b.body, "identifiers", &p, merged_at) {
+                group_items[idx] += item_count(std::slice::from_ref(&v));
                 groups[idx].3.push(v);
             }
         }
@@ -977,10 +1138,18 @@ impl<'e, 'a> Builder<'e, 'a> {
                 (get("test"), get("variable"))
             })
             .collect();
+        let mut name_count: HashMap<&(Option<String>, Option<String>), usize> = HashMap::new();
+        for n in &names {
+            *name_count.entry(n).or_default() += 1;
+        }
+        let mut op_at: HashMap<String, usize> = HashMap::new();
+        let mut key_at: HashMap<(usize, String), usize> = HashMap::new();
+        // Values merged under each (test, variable) so far.
+        let mut key_items: HashMap<(usize, usize), usize> = HashMap::new();
         for (n, b) in blocks.iter().enumerate() {
             let single = names[n].0.is_none()
                 || names[n].1.is_none()
-                || names.iter().filter(|x| **x == names[n]).count() == 1;
+                || name_count.get(&names[n]) == Some(&1);
             let bspan = span_of(*b, span);
             let test = b.body.get_attribute("test");
             let var = b.body.get_attribute("variable");
@@ -999,22 +1168,28 @@ impl<'e, 'a> Builder<'e, 'a> {
                 self.unknowns
                     .push(Located::new(key_name.clone(), var_span, key_ptr.clone()));
             }
-            let oi = match ops.iter().position(|o| o.0 == op_name) {
-                Some(i) => i,
+            let oi = match op_at.get(&op_name) {
+                Some(&i) => i,
                 None => {
+                    op_at.insert(op_name.clone(), ops.len());
                     ops.push((op_name.clone(), test_span, Vec::new()));
                     ops.len() - 1
                 }
             };
-            let ki = match ops[oi].2.iter().position(|k| k.0 == key_name) {
-                Some(i) => i,
+            let ki = match key_at.get(&(oi, key_name.clone())) {
+                Some(&i) => i,
                 None => {
+                    key_at.insert((oi, key_name.clone()), ops[oi].2.len());
                     ops[oi].2.push((key_name.clone(), var_span, Vec::new()));
                     ops[oi].2.len() - 1
                 }
             };
-            let merged_at = (!single).then(|| item_count(&ops[oi].2[ki].2));
+            let merged = key_items.entry((oi, ki)).or_default();
+            let merged_at = (!single).then_some(*merged);
             if let Some(v) = self.list_arg(&b.body, "values", &key_ptr, merged_at) {
+                if let Some(m) = key_items.get_mut(&(oi, ki)) {
+                    *m += item_count(std::slice::from_ref(&v));
+                }
                 ops[oi].2[ki].2.push(v);
             }
         }

@@ -8,18 +8,23 @@
 //! [`ProviderDecl`]. The resource's `address` is `location.resource`. Values
 //! unknown until apply are absent from a plan and are simply not checked.
 
+use std::collections::HashSet;
+
 use crate::json::{self, Node, SourceText, Value};
 use crate::lint::{Extracted, ProviderDecl, SourcePolicy};
 use crate::policy::Located;
 use crate::policy::from_json::from_node;
 
-/// Deepest module nesting followed.
-const MAX_MODULE_DEPTH: usize = 32;
+/// Deepest module nesting followed (`child_modules` inside `child_modules`).
+/// A guard only: each level is two levels of JSON, and the JSON reader refuses
+/// documents nested more than [`json::MAX_DEPTH`] (64) levels before this is read.
+pub const MAX_MODULE_DEPTH: usize = 32;
 
 /// Reads a plan (already parsed as `root`).
 pub fn extract(_path: &str, source: &SourceText, root: &Node) -> Extracted {
     let mut out = Extracted::default();
-    let mut seen: Vec<String> = Vec::new();
+    // Addresses read already (a resource appears in planned values and changes).
+    let mut seen: HashSet<String> = HashSet::new();
     for key in ["planned_values", "values"] {
         if let Some(root_module) = get(root, key).and_then(|v| get(v, "root_module")) {
             module(source, root_module, 0, &mut out, &mut seen);
@@ -60,7 +65,7 @@ fn module(
     m: &Node,
     depth: usize,
     out: &mut Extracted,
-    seen: &mut Vec<String>,
+    seen: &mut HashSet<String>,
 ) {
     if depth > MAX_MODULE_DEPTH {
         return;
@@ -84,12 +89,12 @@ fn resource(
     r: &Node,
     values: &Node,
     out: &mut Extracted,
-    seen: &mut Vec<String>,
+    seen: &mut HashSet<String>,
 ) {
     let (Some(address), Some(kind)) = (str_of(r, "address"), str_of(r, "type")) else {
         return;
     };
-    if str_of(r, "mode").is_some_and(|m| m != "managed") || seen.iter().any(|s| s == address) {
+    if str_of(r, "mode").is_some_and(|m| m != "managed") || seen.contains(address) {
         return;
     }
     match kind {
@@ -100,7 +105,7 @@ fn resource(
             let Value::String(text) = &doc.value else {
                 return;
             };
-            seen.push(address.to_string());
+            seen.insert(address.to_string());
             let Ok(inner) = json::parse(text) else {
                 return;
             };
@@ -122,7 +127,7 @@ fn resource(
             }
         }
         "aws_iam_openid_connect_provider" => {
-            seen.push(address.to_string());
+            seen.insert(address.to_string());
             let url = get(values, "url").and_then(|n| match &n.value {
                 Value::String(s) => Some(Located::new(s.clone(), n.span, "")),
                 _ => None,
