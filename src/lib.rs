@@ -9,6 +9,17 @@
 //! cargo feature `aws`), [`fingerprint`] and [`baseline`] (stable
 //! finding identities and accepted findings).
 
+// A panic is a bug, never an exit path (the binary's panic hook turns one into
+// exit 3): outside tests, no `unwrap`, `expect` or `panic!` on anything, least
+// of all on input. Indexing is checked by the fuzzing harness and the growth
+// tests instead of `clippy::indexing_slicing`, whose ~hundreds of bounded
+// `[i]`/`[a..b]` uses (each guarded by a length check or a search result)
+// would turn into `get(..)` noise without removing a real risk.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 pub mod aws;
 pub mod baseline;
 pub mod check;

@@ -538,15 +538,21 @@ fn offline_with_a_role_arn_opens_no_socket_aws_included() {
 
     // In an empty network namespace (no interface at all, not even loopback) the
     // same run gives the same output: nothing needed a socket.
+    // `-r`: a user namespace too, so that it works without root (util-linux's
+    // unshare is on every Debian machine; the test fails, never skips, without it).
     let netns = std::process::Command::new("unshare")
-        .args(["-n", "true"])
+        .args(["-rn", "true"])
         .status()
         .is_ok_and(|s| s.success());
-    if netns {
+    assert!(
+        netns,
+        "`unshare -rn` (util-linux) must work here: the offline test runs the binary in an empty network namespace"
+    );
+    {
         let exe = assert_cmd::cargo::cargo_bin("oidc-doctor");
         let home = tempfile::tempdir().unwrap();
         let out = std::process::Command::new("unshare")
-            .arg("-n")
+            .arg("-rn")
             .arg(&exe)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -582,8 +588,6 @@ fn offline_with_a_role_arn_opens_no_socket_aws_included() {
             String::from_utf8_lossy(&outputs[0]),
             "the same report without any network"
         );
-    } else {
-        eprintln!("note: `unshare -n` is not available here; the loopback counts above still hold");
     }
 }
 

@@ -14,6 +14,8 @@
 //! along it, and "round N" in a failure names the same input on every machine.
 
 mod common;
+#[path = "support/hostile.rs"]
+mod hostile;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
@@ -97,6 +99,26 @@ fn files(dir: &str, ext: &[&str]) -> Vec<Vec<u8>> {
     out
 }
 
+/// The hostile inputs of issue 14 (`support/hostile.rs`, the growth tests'
+/// generators) at small sizes, as seeds: the files of each case ending in `ext`.
+fn hostile_seeds(ext: &str) -> Vec<Vec<u8>> {
+    [
+        hostile::long_sub_value(9_000),
+        hostile::string_like_values(20),
+        hostile::duplicate_keys(40),
+        hostile::many_findings(10),
+        hostile::minified_statements(20),
+        hostile::terraform_replace_chain(6),
+        hostile::cloudformation_sub(1, 50),
+        hostile::yaml_aliases(7),
+    ]
+    .into_iter()
+    .flat_map(|c| c.files)
+    .filter(|(path, _)| path.ends_with(ext))
+    .map(|(_, bytes)| bytes)
+    .collect()
+}
+
 fn token_seed() -> Vec<u8> {
     common::signed_token(&common::gitlab_claims("mygroup/app", "main")).into_bytes()
 }
@@ -137,13 +159,13 @@ fn targets() -> Vec<Target> {
         },
         Target {
             name: "policy-json",
-            seeds: files("fixtures/policies", &[".json"]),
+            seeds: [files("fixtures/policies", &[".json"]), hostile_seeds(".json")].concat(),
             dictionary: json_dict,
             run: |d| lint("fuzz.json", d),
         },
         Target {
             name: "terraform-hcl",
-            seeds: files("fixtures/terraform", &[".tf"]),
+            seeds: [files("fixtures/terraform", &[".tf"]), hostile_seeds(".tf")].concat(),
             dictionary: &["{", "}", "\"", "${", "%{", "<<EOF\n", "\nEOF\n", "jsonencode(", "(", ")", "[", "]", "=", "\n", "var.", "local.", "#", "/*"],
             run: |d| lint("fuzz.tf", d),
         },
@@ -155,7 +177,11 @@ fn targets() -> Vec<Target> {
         },
         Target {
             name: "yaml-cloudformation",
-            seeds: files("fixtures/cloudformation", &[".yaml", ".json"]),
+            seeds: [
+                files("fixtures/cloudformation", &[".yaml", ".json"]),
+                hostile_seeds(".yaml"),
+            ]
+            .concat(),
             dictionary: &["!Sub ", "!Ref ", "!GetAtt ", "&a ", "*a", "- ", ": ", "\n", "  ", "{", "[", "'", "\"", "---\n", "? ", "|\n", "%TAG"],
             run: |d| lint("fuzz.yaml", d),
         },

@@ -202,7 +202,19 @@ fn assert_near_linear(what: &str, series: &[(usize, u64)]) {
     );
 }
 
-fn growth_of(name: &str, make: fn(usize) -> Case) {
+/// Bounded: past a cap, no size does more than [`MAX_8X`] times the least work
+/// of any size (the capped inputs grow exponentially: uncapped, 8× is 10⁷ times).
+fn assert_bounded(what: &str, series: &[(usize, u64)]) {
+    let least = series.iter().map(|s| s.1).min().unwrap_or(0).max(1) as f64;
+    let most = series.iter().map(|s| s.1).max().unwrap_or(0) as f64;
+    assert!(
+        most / least <= MAX_8X,
+        "{what} is not bounded: {series:?} (most/least {:.2})",
+        most / least
+    );
+}
+
+fn growth_of(name: &str, make: hostile::Generator, growth: hostile::Growth) {
     let sizes = [1usize, 2, 4, 8];
     let cases: Vec<Case> = sizes.iter().map(|k| make(*k)).collect();
     let dirs: Vec<tempfile::TempDir> = cases.iter().map(write_case).collect();
@@ -216,9 +228,13 @@ fn growth_of(name: &str, make: fn(usize) -> Case) {
         let series = |f: fn(&Counts) -> u64| -> Vec<(usize, u64)> {
             sizes.iter().copied().zip(counts.iter().map(f)).collect()
         };
-        assert_near_linear(&format!("{label} allocations"), &series(|c| c.allocations));
-        assert_near_linear(&format!("{label} allocated bytes"), &series(|c| c.bytes));
-        assert_near_linear(&format!("{label} peak live bytes"), &series(|c| c.peak));
+        let check = match growth {
+            hostile::Growth::Linear => assert_near_linear,
+            hostile::Growth::Bounded => assert_bounded,
+        };
+        check(&format!("{label} allocations"), &series(|c| c.allocations));
+        check(&format!("{label} allocated bytes"), &series(|c| c.bytes));
+        check(&format!("{label} peak live bytes"), &series(|c| c.peak));
     }
 }
 
@@ -235,6 +251,18 @@ fn the_measure_sees_quadratic_work() {
         .map(|k| (*k, (k * 1000 + 500) as u64))
         .collect();
     assert_near_linear("n", &linear);
+    // Bounded work fails on linear growth, passes on noise below the cap.
+    let result = std::panic::catch_unwind(|| assert_bounded("n", &quadratic));
+    assert!(result.is_err());
+    assert_bounded(
+        "capped",
+        &[
+            (1, 1_000_000),
+            (2, 4_400_000),
+            (4, 1_200_000),
+            (8, 1_300_000),
+        ],
+    );
 }
 
 /// `harness = false` (Cargo.toml): the same binary is the parent, which runs
@@ -249,10 +277,10 @@ fn main() {
         "the_measure_sees_quadratic_work".into(),
         Box::new(the_measure_sees_quadratic_work),
     )];
-    for (name, make) in hostile::scalable() {
+    for (name, make, growth) in hostile::scalable() {
         checks.push((
             format!("growth::{name}"),
-            Box::new(move || growth_of(name, make)),
+            Box::new(move || growth_of(name, make, growth)),
         ));
     }
     let checks: Vec<_> = checks

@@ -336,6 +336,13 @@ impl Command {
     }
 }
 
+/// The panic hook's own test: a real panic through the real binary, its
+/// message quoting an ESC as input can.
+#[allow(clippy::panic)]
+fn test_panic(command: &str) -> ! {
+    panic!("OIDC_DOCTOR_TEST_PANIC asked for a panic in \u{1b}[31m`{command}`")
+}
+
 /// Parses the command line, runs the command, and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
     install_panic_hook();
@@ -352,11 +359,7 @@ where
     let cli = Cli::parse_from(args);
     let _ = RUNNING.set(cli.command.name());
     if std::env::var_os("OIDC_DOCTOR_TEST_PANIC").is_some_and(|v| v == cli.command.name()) {
-        // The panic hook's own test: a real panic through the real binary.
-        panic!(
-            "OIDC_DOCTOR_TEST_PANIC asked for a panic in \u{1b}[31m`{}`",
-            cli.command.name()
-        );
+        test_panic(cli.command.name());
     }
     let result = match &cli.command {
         Command::Lint(args) => lint::run(args, &cli),
