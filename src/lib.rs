@@ -12,7 +12,7 @@
 // A panic is a bug, never an exit path (the binary's panic hook turns one into
 // exit 3): outside tests, no `unwrap`, `expect` or `panic!` on anything, least
 // of all on input. Indexing is checked by the fuzzing harness and the growth
-// tests instead of `clippy::indexing_slicing`, whose ~hundreds of bounded
+// tests instead of `clippy::indexing_slicing`, whose 291 bounded
 // `[i]`/`[a..b]` uses (each guarded by a length check or a search result)
 // would turn into `get(..)` noise without removing a real risk.
 #![cfg_attr(

@@ -435,12 +435,17 @@ fn json_text(v: &Value) -> String {
 }
 
 fn statement_list(indexes: &[usize], traces: &[StatementTrace]) -> String {
-    let names: Vec<String> = indexes
+    // A summary names a few; a generated policy may have thousands decide.
+    const NAMED: usize = 16;
+    let mut names: Vec<String> = indexes
         .iter()
+        .take(NAMED)
         .map(|i| {
+            // Traces are in statement order.
             match traces
-                .iter()
-                .find(|t| t.index == *i)
+                .binary_search_by_key(i, |t| t.index)
+                .ok()
+                .and_then(|k| traces.get(k))
                 .and_then(|t| t.sid.as_deref())
             {
                 Some(sid) => format!("statement {i} ({sid:?})"),
@@ -448,6 +453,9 @@ fn statement_list(indexes: &[usize], traces: &[StatementTrace]) -> String {
             }
         })
         .collect();
+    if indexes.len() > NAMED {
+        names.push(format!("and {} more", indexes.len() - NAMED));
+    }
     names.join(", ")
 }
 

@@ -177,11 +177,15 @@ fn absent_keys_that_decided(
         }
         let relevant: Vec<&ConditionTrace> = match (decision, t.effect) {
             // The conditions that let the decisive statements apply.
-            (Decision::Allowed | Decision::ExplicitDeny, _) if decisive.contains(&t.index) => t
-                .conditions
-                .iter()
-                .filter(|c| c.outcome.result == Some(true))
-                .collect(),
+            // `decisive` is in statement order.
+            (Decision::Allowed | Decision::ExplicitDeny, _)
+                if decisive.binary_search(&t.index).is_ok() =>
+            {
+                t.conditions
+                    .iter()
+                    .filter(|c| c.outcome.result == Some(true))
+                    .collect()
+            }
             // A Deny or Allow that did not apply because a key was missing.
             (_, Some(_)) if t.applies == Some(false) => t
                 .conditions

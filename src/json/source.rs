@@ -14,7 +14,17 @@ pub struct LineCol {
 pub struct SourceText {
     text: String,
     line_starts: Vec<usize>,
+    /// Whether the text is ASCII: then a column is a byte distance.
+    ascii: bool,
+    /// For long non-ASCII lines: the number of characters before every
+    /// [`CHECKPOINT_BYTES`]-th byte (built on first use), so that a column is
+    /// counted from the nearest checkpoint, not from the start of a 4 MiB line
+    /// for each of thousands of findings on it.
+    checkpoints: std::sync::OnceLock<Vec<usize>>,
 }
+
+/// The spacing of [`SourceText`]'s character-count checkpoints.
+const CHECKPOINT_BYTES: usize = 4096;
 
 impl SourceText {
     pub fn new(text: impl Into<String>) -> Self {
@@ -23,7 +33,13 @@ impl SourceText {
         let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
         line_starts.push(0);
         line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-        SourceText { text, line_starts }
+        let ascii = text.is_ascii();
+        SourceText {
+            text,
+            line_starts,
+            ascii,
+            checkpoints: std::sync::OnceLock::new(),
+        }
     }
 
     pub fn text(&self) -> &str {
@@ -41,11 +57,41 @@ impl SourceText {
             Err(i) => i - 1,
         };
         let line_start = self.line_starts[line_idx];
-        let column = self.text[line_start..offset].chars().count() + 1;
+        let column = if self.ascii {
+            offset - line_start + 1
+        } else if offset - line_start <= CHECKPOINT_BYTES {
+            self.text[line_start..offset].chars().count() + 1
+        } else {
+            self.chars_before(offset) - self.chars_before(line_start) + 1
+        };
         LineCol {
             line: line_idx + 1,
             column,
         }
+    }
+
+    /// Characters before a byte offset (a char boundary), from the nearest
+    /// checkpoint: at most [`CHECKPOINT_BYTES`] bytes are counted.
+    fn chars_before(&self, offset: usize) -> usize {
+        let checkpoints = self.checkpoints.get_or_init(|| {
+            let bytes = self.text.as_bytes();
+            let mut out = Vec::with_capacity(bytes.len() / CHECKPOINT_BYTES + 1);
+            let mut chars = 0;
+            for chunk in bytes.chunks(CHECKPOINT_BYTES) {
+                out.push(chars);
+                // A character starts at every byte that is not a continuation byte.
+                chars += chunk.iter().filter(|b| (**b as i8) >= -0x40).count();
+            }
+            out
+        });
+        let k = offset / CHECKPOINT_BYTES;
+        let base = k * CHECKPOINT_BYTES;
+        let before = checkpoints.get(k).copied().unwrap_or_default();
+        before
+            + self.text.as_bytes()[base..offset]
+                .iter()
+                .filter(|b| (**b as i8) >= -0x40)
+                .count()
     }
 
     /// Start and end (exclusive end turned into the position just after the last character).

@@ -165,3 +165,35 @@ fn built_pointers_match_the_escaping_rules() {
         assert_eq!(index_pointer("/S", i), format!("/S/{i}"));
     }
 }
+
+/// Columns on long lines come from checkpoints (non-ASCII) or byte distances
+/// (ASCII): both must equal counting the characters from the line's start.
+#[test]
+fn columns_on_long_lines_equal_a_plain_count() {
+    let naive = |text: &str, offset: usize| {
+        let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        text[start..offset].chars().count() + 1
+    };
+    let unit = "aé€😀\u{301}b";
+    let mut long = String::from("{\n");
+    for _ in 0..3000 {
+        long.push_str(unit);
+    }
+    long.push_str("\nzz");
+    long.push_str(&"x".repeat(10_000));
+    for text in [long.clone(), "a".repeat(20_000)] {
+        let source = SourceText::new(text.clone());
+        let mut offset = 0;
+        while offset <= text.len() {
+            if text.is_char_boundary(offset) {
+                assert_eq!(
+                    source.line_col(offset).column,
+                    naive(&text, offset),
+                    "at {offset}"
+                );
+            }
+            offset += 97;
+        }
+        assert_eq!(source.line_col(text.len()).column, naive(&text, text.len()));
+    }
+}

@@ -163,9 +163,16 @@ impl<'m> DuplicateIndex<'m> {
     }
 }
 
+/// Duplicate-key findings listed per policy; past it, one finding says the
+/// rest are not listed (a trust policy IAM accepts has at most 8,192 characters,
+/// so a few dozen keys).
+pub const MAX_DUPLICATE_FINDINGS: usize = 100;
+
 #[derive(Default)]
 struct Reader {
     problems: Vec<PolicyProblem>,
+    /// Duplicate keys seen so far, against [`MAX_DUPLICATE_FINDINGS`].
+    duplicates: usize,
 }
 
 impl Reader {
@@ -242,7 +249,33 @@ impl Reader {
         kept
     }
 
+    /// Whether one more duplicate-key finding fits under
+    /// [`MAX_DUPLICATE_FINDINGS`]; the first one past it says the rest are
+    /// counted, not listed (each listed one costs a finding in every format).
+    fn room_for_duplicate(&mut self, m: &Member, pointer: &str) -> bool {
+        self.duplicates += 1;
+        if self.duplicates <= MAX_DUPLICATE_FINDINGS {
+            return true;
+        }
+        if self.duplicates == MAX_DUPLICATE_FINDINGS + 1 {
+            self.problem(
+                ProblemKind::DuplicateKey,
+                format!(
+                    "`{}` and the keys after it repeat earlier keys too: past {MAX_DUPLICATE_FINDINGS} duplicate keys in one policy (limit `MAX_DUPLICATE_FINDINGS`) the rest are not listed; the last occurrence of each key still wins",
+                    m.key
+                ),
+                Some("remove the repeated keys: no policy IAM accepts has this many".into()),
+                m.key_span,
+                &child_pointer(pointer, &m.key),
+            );
+        }
+        false
+    }
+
     fn duplicate(&mut self, m: &Member, first: &Member, pointer: &str) {
+        if !self.room_for_duplicate(m, pointer) {
+            return;
+        }
         self.problem(
             ProblemKind::DuplicateKey,
             format!(
@@ -257,6 +290,9 @@ impl Reader {
     }
 
     fn case_duplicate(&mut self, m: &Member, first: &Member, pointer: &str) {
+        if !self.room_for_duplicate(m, pointer) {
+            return;
+        }
         self.problem(
             ProblemKind::DuplicateKey,
             format!(

@@ -52,7 +52,13 @@ impl super::Rule for SubNeverMatches {
                 if prefix.is_some_and(|p| !subjects::is_gitlab_provider(p, None)) {
                     continue;
                 }
-                for v in &c.condition.values {
+                // Past MAX_ANALYSED_VALUES the analysis names the rest (analysis-limit).
+                for v in c
+                    .condition
+                    .values
+                    .iter()
+                    .take(subjects::MAX_ANALYSED_VALUES)
+                {
                     let text = &v.value.text;
                     if variables && text.contains("${") {
                         continue;

@@ -69,13 +69,23 @@ const _: () = assert!(
     "the messages quote 8,192"
 );
 
+/// The `sub` values of one policy the subject analysis reads: IAM's largest
+/// trust policy (8,192 characters) holds at most about 2,700 values (`"",` is
+/// three characters), so a document with more cannot be deployed; the values
+/// past this many are named in a [`LimitHit`], not analysed.
+pub const MAX_ANALYSED_VALUES: usize = 4_096;
+
 /// The engine work the breadth probes of one policy may spend: engine
 /// evaluations, each counted as 1 plus a sixteenth of the condition values it
 /// reads. A trust policy at IAM's 8,192-character maximum with a few hundred
-/// wildcard values needs a few ten thousand; a generated document far beyond
+/// wildcard values needs a few thousand; a generated document far beyond
 /// IAM's limits stops here (about a second of work), and [`LimitHit`] names the
 /// values whose breadth was not probed.
-pub const MAX_PROBE_WORK: u64 = 100_000;
+pub const MAX_PROBE_WORK: u64 = 20_000;
+
+/// What building one value's candidate subjects costs against
+/// [`MAX_PROBE_WORK`], in engine evaluations (measured: about as much).
+const CANDIDATES_COST: u64 = 4;
 
 /// An analysis limit the policy reached: which, where, and what was still checked.
 #[derive(Debug, Clone)]
@@ -525,7 +535,8 @@ fn analyze_within(policy: &Policy, scope: Option<&Scope>, budget: u64) -> Analys
     let mut subjects = Vec::new();
     let mut limits: Vec<LimitHit> = too_long_values(policy).into_iter().collect();
     for gs in &allows {
-        subjects.extend(admitted_by(gs, policy, &owner, &prober, &mut limits));
+        let room = MAX_ANALYSED_VALUES.saturating_sub(subjects.len());
+        subjects.extend(admitted_by(gs, policy, &owner, &prober, &mut limits, room));
     }
 
     let issuers: Vec<String> = allows
@@ -593,6 +604,7 @@ fn admitted_by(
     owner: &Owner,
     prober: &Prober<'_>,
     limits: &mut Vec<LimitHit>,
+    room: usize,
 ) -> Vec<Admitted> {
     let s = gs.statement;
     let prefix = gs.prefix();
@@ -703,6 +715,7 @@ fn admitted_by(
         .condition
         .values
         .iter()
+        .take(room)
         .map(|v| {
             let text = &v.value.text;
             if text.len() > MAX_ANALYSED_VALUE_CHARS {
@@ -755,21 +768,37 @@ fn admitted_by(
                 a.pattern.description()
             };
             let probed = !has_variables && !never_matches;
-            if probed && a.pattern.has_wildcards() {
-                a.breadth = breadth_of(&a, &alone, owner, prober);
-            }
-            if probed && has_deny {
-                trim_denied(&mut a, &alone, owner, prober);
+            let to_probe = probed && (a.pattern.has_wildcards() || has_deny);
+            if to_probe && !prober.exhausted() {
+                // Building a value's candidates costs about what a few probes do.
+                prober.charge(CANDIDATES_COST);
+                if a.pattern.has_wildcards() {
+                    a.breadth = breadth_of(&a, &alone, owner, prober);
+                }
+                if has_deny {
+                    trim_denied(&mut a, &alone, owner, prober);
+                }
             }
             // A value whose probes met the spent budget (even halfway) counts
             // as not probed.
-            if probed && (a.pattern.has_wildcards() || has_deny) && prober.exhausted() {
+            if to_probe && prober.exhausted() {
                 unprobed.push(v);
             }
             a
         })
         .collect();
     let statement = s.index;
+    if let Some(v) = first.condition.values.get(room) {
+        limits.push(LimitHit {
+            limit: "MAX_ANALYSED_VALUES",
+            message: format!(
+                "the policy has more than {MAX_ANALYSED_VALUES} `sub` values, more than a trust policy IAM accepts can hold: the {} values of statement {statement} from this one on were not analysed for the subjects they admit (they were still checked for operator, key and exact-match use)",
+                first.condition.values.len() - room
+            ),
+            span: v.span,
+            pointer: v.pointer.clone(),
+        });
+    }
     if let Some(v) = unprobed.first() {
         limits.push(LimitHit {
             limit: "MAX_PROBE_WORK",

@@ -577,6 +577,11 @@ impl<'a> Prober<'a> {
             .is_some_and(|(decision, _)| decision == Decision::ExplicitDeny)
     }
 
+    /// Spends `work` of the budget on something other than an evaluation.
+    pub fn charge(&self, work: u64) {
+        self.work.set(self.work.get().saturating_add(work));
+    }
+
     /// Whether the probe budget is spent: every later probe answers "no".
     pub fn exhausted(&self) -> bool {
         self.work.get() >= self.budget

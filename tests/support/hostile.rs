@@ -176,6 +176,21 @@ pub fn minified_statements(statements: usize) -> Case {
     }
 }
 
+/// `statements` short minified statements (an Allow for anyone, each with its
+/// own `Sid`): 50,000 of them fit under the 4 MiB input cap.
+pub fn compact_statements(statements: usize) -> Case {
+    let list: Vec<String> = (0..statements)
+        .map(|i| format!(r#"{{"Sid":"s{i}","Effect":"Allow","Principal":"*","Action":"sts:*"}}"#))
+        .collect();
+    Case {
+        name: "compact-statements",
+        files: vec![("compact.json".into(), policy(&list).into_bytes())],
+        commands: policy_commands("compact.json"),
+        exits: &[0, 1],
+        stdin: None,
+    }
+}
+
 /// One `sub` value of `bytes` bytes.
 pub fn long_sub_value(bytes: usize) -> Case {
     let value = format!("project_path:mygroup/{}*", "a".repeat(bytes));
@@ -415,7 +430,8 @@ pub fn reported() -> Vec<Case> {
         string_like_values(100_000),
         duplicate_keys(40_000),
         many_findings(8_000),
-        minified_statements(50_000),
+        minified_statements(20_000),
+        compact_statements(50_000),
         long_sub_value(2 * 1024 * 1024),
         many_files(100_000),
         terraform_replace_chain(8),
