@@ -405,6 +405,11 @@ pub fn scalable() -> Vec<(&'static str, Generator, Growth)> {
             |k| minified_statements(1_000 * k),
             Linear,
         ),
+        (
+            "compact-statements",
+            |k| compact_statements(1_000 * k),
+            Linear,
+        ),
         ("long-sub-value", |k| long_sub_value(64 * 1024 * k), Linear),
         ("many-files", |k| many_files(250 * k), Linear),
         // Exponential in the input's size: every size is past the caps (level 5
