@@ -313,21 +313,14 @@ pub fn extract(path: &str, source: &SourceText) -> Extracted {
     let docs = match yaml::load(source.text(), &ci_tags) {
         Ok(d) => d,
         Err(e) if e.limit.is_some() => {
-            let start = e.offset.min(source.text().len());
-            let end = (start + 1).min(source.text().len());
-            out.findings.push(
-                Finding::new(
-                    &rules::ANALYSIS_LIMIT,
-                    format!("the CI configuration was not checked: {}", e.message),
-                )
-                .help("anchors that refer to anchors multiply what they expand to; use `extends:` or write the repeated part once")
-                .at(Location::from_span(
-                    path,
-                    source,
-                    Span::new(start, end),
-                    None,
-                )),
-            );
+            out.findings.push(rules::analysis_limit::yaml_not_read(
+                path,
+                source,
+                e.offset,
+                "the CI configuration",
+                &e.message,
+                "anchors that refer to anchors multiply what they expand to; use `extends:` or write the repeated part once",
+            ));
             return out;
         }
         Err(e) => {

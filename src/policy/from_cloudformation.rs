@@ -103,21 +103,14 @@ pub fn extract(path: &str, source: &SourceText) -> Extracted {
             Ok(mut docs) if !docs.is_empty() => docs.swap_remove(0),
             Ok(_) => return out,
             Err(e) if e.limit.is_some() => {
-                let end = (e.offset + 1).min(text.len());
-                let start = e.offset.min(end);
-                out.findings.push(
-                    Finding::new(
-                        &rules::ANALYSIS_LIMIT,
-                        format!("the template was not checked: {}", e.message),
-                    )
-                    .help("anchors that refer to anchors multiply what they expand to; write the repeated part once, or lint the processed template")
-                    .at(Location::from_span(
-                        path,
-                        source,
-                        Span::new(start, end),
-                        None,
-                    )),
-                );
+                out.findings.push(rules::analysis_limit::yaml_not_read(
+                    path,
+                    source,
+                    e.offset,
+                    "the template",
+                    &e.message,
+                    "anchors that refer to anchors multiply what they expand to; write the repeated part once, or lint the processed template",
+                ));
                 return out;
             }
             Err(e) => {

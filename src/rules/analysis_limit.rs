@@ -96,6 +96,30 @@ impl super::Rule for AnalysisLimit {
     }
 }
 
+/// The `analysis-limit` finding of a YAML document that reached the alias or
+/// size limits (`crate::yaml`) and so was not read at all: `what` names the
+/// document ("the template"), `offset` is where the limit was reached.
+pub fn yaml_not_read(
+    path: &str,
+    source: &crate::json::SourceText,
+    offset: usize,
+    what: &str,
+    detail: &str,
+    help: &str,
+) -> crate::finding::Finding {
+    let len = source.text().len();
+    let start = offset.min(len);
+    let end = (start + 1).min(len);
+    crate::finding::Finding::new(&META, format!("{what} was not checked: {detail}"))
+        .help(help.to_string())
+        .at(crate::finding::Location::from_span(
+            path,
+            source,
+            crate::json::Span::new(start, end),
+            None,
+        ))
+}
+
 /// `1048576` → `1,048,576`.
 pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
