@@ -13,7 +13,13 @@
 //!   before each `read()`, for at most [`NON_REGULAR_READ_TIMEOUT`] in total
 //!   (overridable with `$OIDC_DOCTOR_READ_TIMEOUT_MS`, up to
 //!   [`MAX_READ_TIMEOUT`]). Standard input that is a terminal is the exception:
-//!   a person is typing, and Ctrl-D ends the input.
+//!   a person is typing, and Ctrl-D ends the input;
+//! - a FIFO opened by path that no process holds open for writing is refused
+//!   after [`NO_WRITER_GRACE`] instead of the whole wait: on Linux a
+//!   non-blocking `read()` returns end-of-input while no writer exists and
+//!   `EAGAIN` while a writer exists but is silent, so a FIFO nobody writes to
+//!   is told apart from a slow producer (a process substitution's writer holds
+//!   the pipe from the start, however long it takes to write).
 //!
 //! Errors are [`ReadError`]s; [`ReadError::message`] makes the one-line message
 //! (exit 2) that names the input and the limit hit.
@@ -32,6 +38,15 @@ pub use super::MAX_FILE_BYTES;
 /// fails with a message instead of hanging until the job's own timeout (an hour
 /// by default on GitLab).
 pub const NON_REGULAR_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a FIFO opened by path may stay without any writer before it is
+/// refused (the read time limit when that is shorter). A writer started just
+/// after oidc-doctor (`lint f & producer > f`) opens it well within this; a
+/// FIFO nobody will ever write to fails in a second instead of the whole wait.
+pub const NO_WRITER_GRACE: Duration = Duration::from_secs(1);
+
+/// How often a FIFO without a writer is looked at again during the grace.
+const WRITER_CHECK_INTERVAL: Duration = Duration::from_millis(20);
 
 /// Milliseconds that replace [`NON_REGULAR_READ_TIMEOUT`] (the tests use a short
 /// wait; a job with a slower producer can allow more, up to [`MAX_READ_TIMEOUT`]).
@@ -130,6 +145,8 @@ pub enum ReadError {
         /// Bytes that had arrived (discarded: a partial policy is not linted).
         received: usize,
     },
+    /// A FIFO that no process opened for writing within the grace.
+    NoWriter { waited: Duration },
     /// Something that cannot be read as a file (a directory, a socket).
     NotReadable(InputKind),
 }
@@ -166,6 +183,11 @@ impl ReadError {
                     human_duration(*waited),
                 )
             }
+            ReadError::NoWriter { waited } => format!(
+                "cannot read {what} ({}): no process opened it for writing within {} (a FIFO needs a writer; the read time limit, {READ_TIMEOUT_ENV}, applies once one has); nothing was checked",
+                InputKind::Fifo.describe(),
+                human_duration(*waited),
+            ),
             ReadError::NotReadable(kind) => format!(
                 "cannot read {what}: it is {}; expected a file, a FIFO or a pipe",
                 kind.describe()
@@ -217,7 +239,17 @@ pub fn read_path(path: &Path, cap: u64) -> Result<Vec<u8>, ReadError> {
         }
     };
     let kind = InputKind::of(file.metadata()?.file_type());
-    read_open(file, kind, cap, read_timeout())
+    // Opened here with O_NONBLOCK: a read never blocks, so a FIFO's writer can be asked after.
+    read_open(file, kind, cap, read_timeout(), Opened::NonBlocking)
+}
+
+/// How an input was opened: only a descriptor opened with `O_NONBLOCK` may be
+/// read while `poll()` says nothing is there (standard input is shared with
+/// the parent and keeps its own flags).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Opened {
+    NonBlocking,
+    Inherited,
 }
 
 /// Reads standard input (at most `cap` bytes): a terminal without a time
@@ -237,7 +269,7 @@ pub fn read_stdin(cap: u64) -> Result<Vec<u8>, ReadError> {
         use std::os::fd::AsFd;
         let file = File::from(stdin.as_fd().try_clone_to_owned()?);
         let kind = InputKind::of(file.metadata()?.file_type());
-        read_open(file, kind, cap, read_timeout())
+        read_open(file, kind, cap, read_timeout(), Opened::Inherited)
     }
     #[cfg(not(unix))]
     {
@@ -256,7 +288,13 @@ fn check_cap(buf: Vec<u8>, cap: u64, kind: InputKind) -> Result<Vec<u8>, ReadErr
 }
 
 /// Reads an open file of the given kind; `wait` bounds a non-regular read.
-fn read_open(file: File, kind: InputKind, cap: u64, wait: Duration) -> Result<Vec<u8>, ReadError> {
+fn read_open(
+    file: File,
+    kind: InputKind,
+    cap: u64,
+    wait: Duration,
+    opened: Opened,
+) -> Result<Vec<u8>, ReadError> {
     match kind {
         InputKind::Regular => {
             let mut buf = Vec::new();
@@ -273,32 +311,78 @@ fn read_open(file: File, kind: InputKind, cap: u64, wait: Duration) -> Result<Ve
         InputKind::Directory | InputKind::Socket | InputKind::Other => {
             Err(ReadError::NotReadable(kind))
         }
-        _ => read_bounded(file, kind, cap, wait),
+        InputKind::Fifo if opened == Opened::NonBlocking => {
+            read_bounded(file, kind, cap, wait, Some(NO_WRITER_GRACE.min(wait)))
+        }
+        _ => read_bounded(file, kind, cap, wait, None),
     }
 }
 
 /// Reads a non-regular file already open (with `O_NONBLOCK` or not): `poll()`
 /// before every `read()`, so that no call waits past `wait` from now, and at
 /// most `cap` + 1 bytes kept.
-pub fn read_bounded(
+///
+/// `writer_grace` (only for a FIFO opened with `O_NONBLOCK`): while `poll()`
+/// reports nothing, a read is tried every [`WRITER_CHECK_INTERVAL`]; end of
+/// input there means no process holds the FIFO for writing (a writer that
+/// came and went makes `poll()` report the hang-up instead), and after the
+/// grace without one the FIFO is refused.
+fn read_bounded(
     mut file: File,
     kind: InputKind,
     cap: u64,
     wait: Duration,
+    writer_grace: Option<Duration>,
 ) -> Result<Vec<u8>, ReadError> {
-    let deadline = Instant::now() + wait;
+    let opened = Instant::now();
+    let deadline = opened + wait;
     let limit = usize::try_from(cap).unwrap_or(usize::MAX).saturating_add(1);
     let mut buf: Vec<u8> = Vec::new();
     let mut chunk = vec![0u8; CHUNK_BYTES];
+    // `Some` until a writer has been seen.
+    let mut grace = writer_grace;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        let ready = if left.is_zero() {
+        let slice = match grace {
+            Some(_) => left.min(WRITER_CHECK_INTERVAL),
+            None => left,
+        };
+        let ready = if slice.is_zero() {
             Ok(false)
         } else {
-            wait_readable(&file, left)
+            wait_readable(&file, slice)
         };
         match ready {
             Ok(true) => {}
+            Ok(false) if grace.is_some() && !left.is_zero() => {
+                let room = limit.saturating_sub(buf.len()).min(chunk.len());
+                let Some(into) = chunk.get_mut(..room) else {
+                    break;
+                };
+                match file.read(into) {
+                    // No writer now: refuse once the grace is over.
+                    Ok(0) => {
+                        if let Some(g) = grace
+                            && opened.elapsed() >= g
+                        {
+                            return Err(ReadError::NoWriter { waited: g });
+                        }
+                    }
+                    // A writer raced `poll()`: keep what it wrote.
+                    Ok(n) => {
+                        grace = None;
+                        buf.extend_from_slice(into.get(..n).unwrap_or_default());
+                        if buf.len() >= limit {
+                            break;
+                        }
+                    }
+                    // A writer holds it and is silent: the read time limit applies.
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => grace = None,
+                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e.into()),
+                }
+                continue;
+            }
             Ok(false) => {
                 return Err(ReadError::TimedOut {
                     waited: wait,
@@ -316,6 +400,7 @@ pub fn read_bounded(
         match file.read(into) {
             Ok(0) => break,
             Ok(n) => {
+                grace = None;
                 buf.extend_from_slice(into.get(..n).unwrap_or_default());
                 if buf.len() >= limit {
                     break;
