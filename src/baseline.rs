@@ -122,6 +122,11 @@ impl Baseline {
             .map_err(|e| format!("cannot write baseline {}: {e}", path.display()))
     }
 
+    /// The recorded fingerprints.
+    pub fn fingerprints(self) -> HashSet<String> {
+        self.findings.into_iter().map(|e| e.fingerprint).collect()
+    }
+
     /// Drops the recorded findings; returns how many were dropped.
     pub fn filter(&self, findings: &mut Vec<Fingerprinted>) -> usize {
         let known: HashSet<&str> = self

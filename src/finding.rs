@@ -133,12 +133,24 @@ pub struct Summary {
 
 impl Summary {
     pub fn of(findings: &[Finding], files: usize) -> Summary {
-        let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
-        Summary {
-            errors: count(Severity::Error),
-            warnings: count(Severity::Warning),
-            infos: count(Severity::Info),
+        Summary::of_all(findings, files)
+    }
+
+    /// The counts of any sequence of findings.
+    pub fn of_all<'a>(findings: impl IntoIterator<Item = &'a Finding>, files: usize) -> Summary {
+        let mut s = Summary {
+            errors: 0,
+            warnings: 0,
+            infos: 0,
             files,
+        };
+        for f in findings {
+            match f.severity {
+                Severity::Error => s.errors += 1,
+                Severity::Warning => s.warnings += 1,
+                Severity::Info => s.infos += 1,
+            }
         }
+        s
     }
 }

@@ -86,51 +86,72 @@ pub fn fingerprint<'s>(
     root: &ProjectRoot,
     source_of: impl Fn(&str) -> Option<&'s SourceText>,
 ) -> Vec<Fingerprinted> {
-    let mut seen: std::collections::HashMap<[u8; 32], usize> = std::collections::HashMap::new();
+    let mut fingerprinter = Fingerprinter::default();
     findings
         .into_iter()
         .map(|finding| {
-            let project_path = finding.location.as_ref().map(|l| root.relative(&l.path));
-            let snippet = finding.location.as_ref().and_then(|l| {
-                let span = l.span?;
-                let text = source_of(&l.path)?.text();
-                text.get(span.start..span.end.max(span.start))
-                    .map(str::to_string)
-            });
-            let pointer = finding
-                .location
-                .as_ref()
-                .and_then(|l| l.pointer.as_deref())
-                .unwrap_or("");
-            let identity = match &snippet {
-                Some(s) => s.split_whitespace().collect::<Vec<_>>().join(" "),
-                None => finding.message.clone(),
-            };
-            let mut h = Sha256::new();
-            for part in [
-                "oidc-doctor/v1",
-                finding.rule,
-                project_path.as_deref().unwrap_or(""),
-                pointer,
-                &identity,
-            ] {
-                h.update(part.as_bytes());
-                h.update([0]);
-            }
-            let key: [u8; 32] = h.clone().finalize().into();
-            let n = seen.entry(key).or_insert(0);
-            h.update(n.to_string().as_bytes());
-            *n += 1;
-            let digest = h.finalize();
-            let fingerprint = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-            Fingerprinted {
-                finding,
-                fingerprint,
-                project_path,
-                snippet,
-            }
+            let source = finding.location.as_ref().and_then(|l| source_of(&l.path));
+            fingerprinter.take(finding, root, source)
         })
         .collect()
+}
+
+/// Fingerprints findings one at a time, in report order: the occurrence count
+/// that tells identical findings apart lives here between calls (a streamed
+/// report fingerprints each file's findings as the file is linted).
+#[derive(Debug, Default)]
+pub struct Fingerprinter {
+    seen: std::collections::HashMap<[u8; 32], usize>,
+}
+
+impl Fingerprinter {
+    /// The next finding's fingerprint; `source` is the text of its file.
+    pub fn take(
+        &mut self,
+        finding: Finding,
+        root: &ProjectRoot,
+        source: Option<&SourceText>,
+    ) -> Fingerprinted {
+        let project_path = finding.location.as_ref().map(|l| root.relative(&l.path));
+        let snippet = finding.location.as_ref().and_then(|l| {
+            let span = l.span?;
+            let text = source?.text();
+            text.get(span.start..span.end.max(span.start))
+                .map(str::to_string)
+        });
+        let pointer = finding
+            .location
+            .as_ref()
+            .and_then(|l| l.pointer.as_deref())
+            .unwrap_or("");
+        let identity = match &snippet {
+            Some(s) => s.split_whitespace().collect::<Vec<_>>().join(" "),
+            None => finding.message.clone(),
+        };
+        let mut h = Sha256::new();
+        for part in [
+            "oidc-doctor/v1",
+            finding.rule,
+            project_path.as_deref().unwrap_or(""),
+            pointer,
+            &identity,
+        ] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        let key: [u8; 32] = h.clone().finalize().into();
+        let n = self.seen.entry(key).or_insert(0);
+        h.update(n.to_string().as_bytes());
+        *n += 1;
+        let digest = h.finalize();
+        let fingerprint = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        Fingerprinted {
+            finding,
+            fingerprint,
+            project_path,
+            snippet,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -4,10 +4,22 @@ mod common;
 
 use common::{oidc_doctor, run_json, stdout_of};
 
+/// The rules of the cross-file checks (`src/lint/cross.rs`): their findings
+/// are known only once every file is read, so they come last.
+const CROSS_FILE_RULES: &[&str] = &[
+    "aud-mismatch",
+    "provider-url-invalid",
+    "condition-key-provider-mismatch",
+    "id-token-aud-mismatch",
+];
+
 #[test]
 fn a_directory_is_walked_and_findings_are_ordered() {
+    // The report streams: each file's findings as the file is linted (files in
+    // path order, findings in position order), then the cross-file findings,
+    // in path and position order too.
     let v = run_json(oidc_doctor().args(["lint", "fixtures/rules"]), 1);
-    let places: Vec<(String, u64)> = v["findings"]
+    let places: Vec<(String, u64, u64, String)> = v["findings"]
         .as_array()
         .unwrap()
         .iter()
@@ -15,12 +27,40 @@ fn a_directory_is_walked_and_findings_are_ordered() {
             (
                 f["location"]["path"].as_str().unwrap().to_string(),
                 f["location"]["line"].as_u64().unwrap(),
+                f["location"]["column"].as_u64().unwrap(),
+                f["rule"].as_str().unwrap().to_string(),
             )
         })
         .collect();
-    let mut sorted = places.clone();
-    sorted.sort();
-    assert_eq!(places, sorted, "findings are ordered by path and line");
+    let per_file = places
+        .iter()
+        .rposition(|p| !CROSS_FILE_RULES.contains(&p.3.as_str()))
+        .map_or(0, |i| i + 1);
+    let (own, cross) = places.split_at(per_file);
+    // `fixtures/rules/aud-mismatch/trigger.tf` declares a provider whose client
+    // IDs the policies elsewhere in the tree are checked against: those
+    // findings come after every file's own.
+    assert!(
+        cross
+            .iter()
+            .any(|p| p.0 == "fixtures/rules/aud-mismatch/trigger.tf" && p.3 == "aud-mismatch"),
+        "{cross:?}"
+    );
+    assert!(
+        own.iter()
+            .any(|p| p.0.ends_with("wrong-action/trigger.json")),
+        "{own:?}"
+    );
+    for part in [own, cross] {
+        let mut sorted = part.to_vec();
+        sorted.sort();
+        assert_eq!(
+            part,
+            &sorted[..],
+            "findings are ordered by path and position"
+        );
+    }
+    let places: Vec<_> = places.iter().map(|p| (p.0.clone(), p.1)).collect();
     assert!(v["summary"]["files"].as_u64().unwrap() >= 12);
     let counted: u64 = ["errors", "warnings", "infos"]
         .iter()

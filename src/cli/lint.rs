@@ -1,19 +1,21 @@
 //! `oidc-doctor lint`.
 
-use std::collections::HashMap;
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
 
 use super::input::read_capped;
-use super::{Cli, CliError, Format, print, use_color};
+use super::{Cli, CliError, Format, use_color};
 use crate::baseline::Baseline;
 use crate::config::Config;
 use crate::finding::{Finding, Severity, Summary};
-use crate::fingerprint::{ProjectRoot, fingerprint};
+use crate::fingerprint::{Fingerprinted, Fingerprinter, ProjectRoot};
 use crate::json::SourceText;
-use crate::lint::{LintOptions, LintReport, lint_bytes_with, read_paths_with};
+use crate::lint::{self, LintOptions, LintReport, LintedFile, Run, lint_bytes_with};
 use crate::report;
 
 #[derive(Debug, Args)]
@@ -44,75 +46,258 @@ pub fn run(args: &LintArgs, cli: &Cli) -> Result<ExitCode, CliError> {
     let opts = LintOptions {
         config: config.as_ref(),
     };
+    // Everything that can refuse the run (exit 2) is read before the report
+    // starts: the paths are planned, standard input and the baseline read.
     let (stdin, paths): (Vec<&String>, Vec<&String>) = args.paths.iter().partition(|p| *p == "-");
-    let mut lint = read_paths_with(&paths.into_iter().cloned().collect::<Vec<_>>(), opts)
-        .map_err(CliError::new)?;
-    if !stdin.is_empty() {
-        let bytes = read_capped("-")?;
-        lint_bytes_with("<stdin>", bytes, true, &mut lint, opts);
-    }
-    // Provider client IDs against `:aud` conditions and `id_tokens:`, across files.
-    lint.cross_check();
-    for note in &lint.notes {
-        eprintln!("note: {}", report::terminal::layout(note));
-    }
-
-    // Fingerprints are taken over every finding, before configuration drops any,
-    // so that turning a rule off does not renumber the others.
-    let sources: HashMap<&str, &SourceText> = lint
-        .files
-        .iter()
-        .map(|f| (f.path.as_str(), &f.source))
-        .collect();
-    let root = ProjectRoot::from_env();
-    let raw: Vec<Finding> = lint.findings().into_iter().cloned().collect();
-    let mut items = fingerprint(raw, &root, |p| sources.get(p).copied());
-    if let Some(c) = &config {
-        items = items
-            .into_iter()
-            .filter_map(|mut i| {
-                i.finding = c.adjust(i.finding)?;
-                Some(i)
-            })
-            .collect();
-    }
-
-    if let Some(path) = &args.baseline {
-        if args.write_baseline {
-            Baseline::of(&items).write(path).map_err(CliError::new)?;
-            eprintln!(
-                "wrote baseline {}: {} finding{} recorded",
-                path.display(),
-                items.len(),
-                if items.len() == 1 { "" } else { "s" }
-            );
-            return Ok(ExitCode::SUCCESS);
+    let paths: Vec<String> = paths.into_iter().cloned().collect();
+    let stdin = if stdin.is_empty() {
+        None
+    } else {
+        Some(read_capped("-")?)
+    };
+    let known = match &args.baseline {
+        Some(path) if !args.write_baseline => {
+            Some(Baseline::load(path).map_err(CliError::new)?.fingerprints())
         }
-        let known = Baseline::load(path)
-            .map_err(CliError::new)?
-            .filter(&mut items);
-        if known > 0 && cli.format == Format::Human {
-            eprintln!(
-                "note: {known} finding{} recorded in baseline {} not shown",
-                if known == 1 { "" } else { "s" },
-                path.display()
-            );
+        _ => None,
+    };
+    let run = Run::new(&paths, opts, LintReport::streaming()).map_err(CliError::new)?;
+    let tally = Tally::default();
+    let mut stream = Stream {
+        run,
+        stdin,
+        done: false,
+        fingerprinter: Fingerprinter::default(),
+        root: ProjectRoot::from_env(),
+        config: config.as_ref(),
+        known,
+        tally: &tally,
+        error: None,
+    };
+
+    if let (Some(path), true) = (&args.baseline, args.write_baseline) {
+        let mut items = Vec::new();
+        while let Some(batch) = stream.next_batch() {
+            items.extend(batch.items);
         }
+        stream.finish()?;
+        Baseline::of(&items).write(path).map_err(CliError::new)?;
+        eprintln!(
+            "wrote baseline {}: {} finding{} recorded",
+            path.display(),
+            items.len(),
+            if items.len() == 1 { "" } else { "s" }
+        );
+        return Ok(ExitCode::SUCCESS);
     }
 
-    let findings: Vec<Finding> = items.iter().map(|i| i.finding.clone()).collect();
-    match cli.format {
-        Format::Human => print(&human(&lint, &findings, use_color())),
-        Format::Json => print(&report::json::lint(&findings, lint.checked_files)),
-        Format::Sarif => print(&report::sarif::lint(&items, &root)),
-        Format::Gitlab => print(&report::gitlab::lint(&items)),
+    // The report is written as the files are linted, through one buffer: never
+    // held whole. A closed stdout (`| head`) is not an error of the lint: the
+    // exit code still says what was found.
+    let root = stream.root.clone();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = match cli.format {
+        Format::Human => write_human(&mut stream, use_color(), &mut out),
+        Format::Json => {
+            let summary = || tally.summary();
+            let items = std::iter::from_fn(|| stream.next_batch()).flat_map(|b| b.items);
+            report::json::write_lint(items, summary, &mut out).map_err(std::io::Error::from)
+        }
+        Format::Sarif => {
+            let items = std::iter::from_fn(|| stream.next_batch()).flat_map(|b| b.items);
+            report::sarif::write_lint(items, &root, &mut out).map_err(Into::into)
+        }
+        Format::Gitlab => {
+            let items = std::iter::from_fn(|| stream.next_batch()).flat_map(|b| b.items);
+            report::gitlab::write_lint(items, &mut out).map_err(Into::into)
+        }
+    };
+    let _ = written
+        .and_then(|()| {
+            if cli.format != Format::Human {
+                out.write_all(b"\n")?;
+            }
+            Ok(())
+        })
+        .and_then(|()| out.flush());
+    drop(out);
+    // Drained to the end even when stdout closed early: the exit code counts all.
+    while stream.next_batch().is_some() {}
+    stream.finish()?;
+    let suppressed = tally.suppressed.get();
+    if let Some(path) = &args.baseline
+        && suppressed > 0
+        && cli.format == Format::Human
+    {
+        eprintln!(
+            "note: {suppressed} finding{} recorded in baseline {} not shown",
+            if suppressed == 1 { "" } else { "s" },
+            path.display()
+        );
     }
     let level = cli.fail_on.unwrap_or(Severity::Error);
-    Ok(if findings.iter().any(|f| f.severity >= level) {
+    Ok(if tally.worst.get().is_some_and(|w| w >= level) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// What the report counted, shared between the stream that fills it and the
+/// summary written after the findings.
+#[derive(Default)]
+struct Tally {
+    errors: Cell<usize>,
+    warnings: Cell<usize>,
+    infos: Cell<usize>,
+    files: Cell<usize>,
+    /// Findings recorded in the baseline, not reported.
+    suppressed: Cell<usize>,
+    worst: Cell<Option<Severity>>,
+}
+
+impl Tally {
+    fn count(&self, severity: Severity) {
+        let c = match severity {
+            Severity::Error => &self.errors,
+            Severity::Warning => &self.warnings,
+            Severity::Info => &self.infos,
+        };
+        c.set(c.get() + 1);
+        self.worst.set(self.worst.get().max(Some(severity)));
+    }
+
+    fn summary(&self) -> Summary {
+        Summary {
+            errors: self.errors.get(),
+            warnings: self.warnings.get(),
+            infos: self.infos.get(),
+            files: self.files.get(),
+        }
+    }
+}
+
+/// The findings of a lint run on their way to the report, file by file as the
+/// files are linted (in the order they are read, each file's in position order),
+/// then the cross-file checks' findings. Each is fingerprinted — over every
+/// finding, before the configuration drops any, so that turning a rule off does
+/// not renumber the others — adjusted by the configuration, and left out when
+/// the baseline records it.
+struct Stream<'r> {
+    run: Run<'r>,
+    /// Standard input, read before the report started; linted after the paths.
+    stdin: Option<Vec<u8>>,
+    /// The cross-file checks have run: nothing more comes.
+    done: bool,
+    fingerprinter: Fingerprinter,
+    root: ProjectRoot,
+    config: Option<&'r Config>,
+    known: Option<HashSet<String>>,
+    tally: &'r Tally,
+    /// A file named on the command line that could not be read after all.
+    error: Option<String>,
+}
+
+/// Findings ready to report, with the files they are in (for the snippets).
+struct Batch {
+    files: Vec<LintedFile>,
+    items: Vec<Fingerprinted>,
+}
+
+impl Batch {
+    fn source(&self, path: &str) -> Option<&SourceText> {
+        self.files
+            .iter()
+            .find(|f| f.path == path)
+            .map(|f| &f.source)
+    }
+}
+
+impl Stream<'_> {
+    /// The next file's findings (or, last, the cross-file checks'); `None` at the end.
+    fn next_batch(&mut self) -> Option<Batch> {
+        loop {
+            let ready = self.run.report.take_ready();
+            if !ready.is_empty() {
+                // One step lints one file: one is ready at a time.
+                return Some(self.batch(ready));
+            }
+            if self.done {
+                return None;
+            }
+            match self.run.step() {
+                Ok(true) => {}
+                Ok(false) => {
+                    if let Some(bytes) = self.stdin.take() {
+                        let opts = self.run.opts();
+                        lint_bytes_with("<stdin>", bytes, true, &mut self.run.report, opts);
+                        continue;
+                    }
+                    self.done = true;
+                    // Provider client IDs against `:aud` conditions and `id_tokens:`, across files.
+                    self.run.report.cross_check();
+                    for note in &self.run.report.notes {
+                        eprintln!("note: {}", report::terminal::layout(note));
+                    }
+                    self.tally.files.set(self.run.report.checked_files);
+                    let files = std::mem::take(&mut self.run.report.files);
+                    let batch = self.batch(files);
+                    return (!batch.items.is_empty()).then_some(batch);
+                }
+                Err(e) => {
+                    self.error = Some(e);
+                    self.done = true;
+                }
+            }
+        }
+    }
+
+    /// Takes the files' findings (sorted together) through the pipeline.
+    fn batch(&mut self, mut files: Vec<LintedFile>) -> Batch {
+        let mut findings: Vec<Finding> = files
+            .iter_mut()
+            .flat_map(|f| std::mem::take(&mut f.findings))
+            .collect();
+        if files.len() > 1 {
+            findings.sort_by(|a, b| lint::sort_key(a).cmp(&lint::sort_key(b)));
+        }
+        let by_path: HashMap<&str, &SourceText> =
+            files.iter().map(|f| (f.path.as_str(), &f.source)).collect();
+        let mut items = Vec::with_capacity(findings.len());
+        for finding in findings {
+            let source = finding
+                .location
+                .as_ref()
+                .and_then(|l| by_path.get(l.path.as_str()).copied());
+            let mut item = self.fingerprinter.take(finding, &self.root, source);
+            if let Some(c) = self.config {
+                match c.adjust(item.finding) {
+                    Some(f) => item.finding = f,
+                    None => continue,
+                }
+            }
+            if self
+                .known
+                .as_ref()
+                .is_some_and(|k| k.contains(&item.fingerprint))
+            {
+                self.tally.suppressed.set(self.tally.suppressed.get() + 1);
+                continue;
+            }
+            self.tally.count(item.finding.severity);
+            items.push(item);
+        }
+        drop(by_path);
+        Batch { files, items }
+    }
+
+    /// The run's end: `Err` when a file named on the command line failed.
+    fn finish(&mut self) -> Result<(), CliError> {
+        match self.error.take() {
+            Some(e) => Err(CliError::new(e)),
+            None => Ok(()),
+        }
+    }
 }
 
 /// `--config FILE`, else the nearest `.oidc-doctor.toml` above the first path
@@ -133,30 +318,26 @@ fn load_config(args: &LintArgs) -> Result<Option<Config>, CliError> {
     .map_err(CliError::new)
 }
 
-fn human(lint: &LintReport, findings: &[Finding], color: bool) -> String {
+/// Writes the human report: each finding rendered and written in turn, then
+/// the summary line.
+fn write_human(stream: &mut Stream<'_>, color: bool, out: &mut impl Write) -> std::io::Result<()> {
     let style = report::human::Style { color };
-    let mut out = String::new();
-    let sources: std::collections::HashMap<&str, &crate::json::SourceText> = lint
-        .files
-        .iter()
-        .map(|f| (f.path.as_str(), &f.source))
-        .collect();
-    for f in findings {
-        let source = f
-            .location
-            .as_ref()
-            .and_then(|l| sources.get(l.path.as_str()).copied());
-        out.push_str(&report::human::finding(f, source, style));
-        out.push('\n');
+    while let Some(batch) = stream.next_batch() {
+        for item in &batch.items {
+            let f = &item.finding;
+            let source = f.location.as_ref().and_then(|l| batch.source(&l.path));
+            out.write_all(report::human::finding(f, source, style).as_bytes())?;
+            out.write_all(b"\n")?;
+        }
     }
-    let s = Summary::of(findings, lint.checked_files);
+    let s = stream.tally.summary();
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    out.push_str(&format!(
-        "{}, {}, {} in {} checked\n",
+    writeln!(
+        out,
+        "{}, {}, {} in {} checked",
         plural(s.errors, "error"),
         plural(s.warnings, "warning"),
         plural(s.infos, "info"),
         plural(s.files, "policy file"),
-    ));
-    out
+    )
 }

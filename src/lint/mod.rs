@@ -121,13 +121,49 @@ pub struct LintReport {
     pub notes: Vec<String>,
     /// Declarations for the cross-file checks; consumed by [`LintReport::cross_check`].
     pub facts: Vec<Fact>,
+    /// Streaming ([`LintReport::streaming`]): each file's own findings leave
+    /// through [`LintReport::take_ready`] as soon as the file is linted,
+    /// instead of staying in `files` until the end.
+    stream: bool,
+    /// Files linted whose own findings wait to be reported (streaming only).
+    ready: Vec<LintedFile>,
 }
 
 impl LintReport {
+    /// A report that hands out each file's own findings as soon as the file is
+    /// linted ([`Self::take_ready`]), so that memory does not grow with the
+    /// number of findings; `files` keeps only what the cross-file checks need,
+    /// and after [`Self::cross_check`] holds only their findings.
+    pub fn streaming() -> LintReport {
+        LintReport {
+            stream: true,
+            ..LintReport::default()
+        }
+    }
+
+    /// The files linted since the last call, each with its own findings (in
+    /// position order) and its source: streaming only.
+    pub fn take_ready(&mut self) -> Vec<LintedFile> {
+        std::mem::take(&mut self.ready)
+    }
+
     /// All findings, ordered by path, position and rule.
     pub fn findings(&self) -> Vec<&Finding> {
         let mut all: Vec<&Finding> = self.files.iter().flat_map(|f| f.findings.iter()).collect();
-        all.sort_by_cached_key(|f| sort_key(f));
+        all.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+        all
+    }
+
+    /// All findings moved out of their files, in the order of [`Self::findings`]:
+    /// the report owns the only copy (the files keep their sources for the
+    /// renderers and the fingerprints).
+    pub fn take_findings(&mut self) -> Vec<Finding> {
+        let mut all: Vec<Finding> = self
+            .files
+            .iter_mut()
+            .flat_map(|f| std::mem::take(&mut f.findings))
+            .collect();
+        all.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
         all
     }
 
@@ -219,6 +255,24 @@ impl LintReport {
         self.checked_files += 1;
         let declares = !facts.providers.is_empty() || !facts.id_tokens.is_empty();
         let has_policies = facts.slim_pending || !facts.policies.is_empty();
+        if self.stream && !file.findings.is_empty() {
+            let mut findings = std::mem::take(&mut file.findings);
+            findings.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+            // Kept for the cross-file checks below as well: a copy of the source
+            // (few files declare a provider or come from a pipe).
+            let needed = declares || (has_policies && reread.is_none());
+            let source = if needed {
+                file.source.clone()
+            } else {
+                // Not needed again: `file` is dropped below (a clean file).
+                std::mem::replace(&mut file.source, SourceText::new(String::new()))
+            };
+            self.ready.push(LintedFile {
+                path: file.path.clone(),
+                source,
+                findings,
+            });
+        }
         if file.findings.is_empty() && !declares {
             if !has_policies {
                 return; // a clean file the cross-file checks have no use for
@@ -245,10 +299,18 @@ impl LintReport {
     }
 }
 
-fn sort_key(f: &Finding) -> (String, usize, usize, &'static str, String) {
+/// The report's order: path, position, rule, message. Borrowed, so that
+/// sorting 100,000 findings allocates nothing per finding.
+pub fn sort_key(f: &Finding) -> (&str, usize, usize, &'static str, &str) {
     match &f.location {
-        Some(l) => (l.path.clone(), l.line, l.column, f.rule, f.message.clone()),
-        None => (String::new(), 0, 0, f.rule, f.message.clone()),
+        Some(l) => (
+            l.path.as_str(),
+            l.line,
+            l.column,
+            f.rule,
+            f.message.as_str(),
+        ),
+        None => ("", 0, 0, f.rule, f.message.as_str()),
     }
 }
 
@@ -840,92 +902,146 @@ pub fn lint_paths_with(paths: &[String], opts: LintOptions<'_>) -> Result<LintRe
 /// [`lint_paths_with`] without the cross-file checks (for callers that add more
 /// input, such as standard input, before calling [`LintReport::cross_check`]).
 pub fn read_paths_with(paths: &[String], opts: LintOptions<'_>) -> Result<LintReport, String> {
-    let mut report = LintReport::default();
-    // Files `.gitlab-ci.yml` includes are CI configuration, whatever their name.
-    let mut ci_files: BTreeSet<PathBuf> = BTreeSet::new();
-    // One entry per file to lint: the path alone (the display name is made from
-    // it when the file is read), or what a FIFO or device named on the command
-    // line gave, read at once (it cannot be read twice).
-    let mut planned: Vec<Planned> = Vec::new();
-    for p in paths {
-        let path = Path::new(p);
-        let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {p}: {e}"))?;
-        if meta.is_file() {
-            note_ci_includes(path, None, &mut ci_files);
-            planned.push(Planned::File(path.into(), true));
-            continue;
-        }
-        if !meta.is_dir() {
-            // A FIFO, a process substitution (`<(…)`, a pipe), a device: read
-            // within the size and time limits, or refused (exit 2).
-            let bytes = read::read_path(path, MAX_FILE_BYTES).map_err(|e| e.message(p))?;
-            note_ci_includes(path, Some(&bytes), &mut ci_files);
-            planned.push(Planned::Read(Box::new((path.to_path_buf(), bytes))));
-            continue;
-        }
-        let mut found: Vec<PathBuf> = Vec::new();
-        let mut not_regular = NotRegular::default();
-        let walk = ignore::WalkBuilder::new(path)
-            .hidden(false)
-            // Each directory's names sorted (cheap byte compares) makes the walk's
-            // depth-first order the paths' component order already, so the
-            // `sort()` below (component-wise Path compares: 3% of a 2,000-file
-            // lint when it had to sort) only confirms it in one pass.
-            .sort_by_file_name(|a, b| a.cmp(b))
-            .filter_entry(|e| {
-                let name = e.file_name().to_str().unwrap_or_default();
-                e.depth() == 0
-                    || !name.starts_with('.')
-                    || name == ".gitlab-ci.yml"
-                    || name == ".gitlab"
-            })
-            .build();
-        for entry in walk {
-            let entry = entry.map_err(|e| format!("cannot walk {p}: {e}"))?;
-            let Some(file_type) = entry.file_type() else {
-                continue;
-            };
-            if file_type.is_dir()
-                || !is_candidate(entry.path())
-                || !opts.config.is_none_or(|c| c.wants_file(entry.path()))
-            {
+    let mut run = Run::new(paths, opts, LintReport::default())?;
+    while run.step()? {}
+    Ok(run.report)
+}
+
+/// A lint run one file at a time: [`Run::new`] plans (walks the directories,
+/// reads what cannot be read twice, refuses what is named but unreadable), and
+/// each [`Run::step`] lints the next file into [`Run::report`]. With a
+/// [`LintReport::streaming`] report the caller takes each file's findings
+/// between steps, so a report is written while the tree is still being read.
+pub struct Run<'a> {
+    planned: std::vec::IntoIter<Planned>,
+    ci_files: BTreeSet<PathBuf>,
+    opts: LintOptions<'a>,
+    scratch: Vec<u8>,
+    pub report: LintReport,
+}
+
+impl<'a> Run<'a> {
+    /// Plans the run: `Err` is a path named on the command line that cannot be
+    /// read (exit 2), found before anything is linted or reported.
+    pub fn new(
+        paths: &[String],
+        opts: LintOptions<'a>,
+        report: LintReport,
+    ) -> Result<Run<'a>, String> {
+        let mut report = report;
+        // Files `.gitlab-ci.yml` includes are CI configuration, whatever their name.
+        let mut ci_files: BTreeSet<PathBuf> = BTreeSet::new();
+        // One entry per file to lint: the path alone (the display name is made from
+        // it when the file is read), or what a FIFO or device named on the command
+        // line gave, read at once (it cannot be read twice).
+        let mut planned: Vec<Planned> = Vec::new();
+        for p in paths {
+            let path = Path::new(p);
+            let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {p}: {e}"))?;
+            if meta.is_file() {
+                // Refused now rather than halfway through a streamed report.
+                if meta.len() > MAX_FILE_BYTES {
+                    return Err(format!(
+                        "{p}: larger than {} MiB, skipped",
+                        MAX_FILE_BYTES >> 20
+                    ));
+                }
+                read::open_nonblocking(path).map_err(|e| format!("cannot read {p}: {e}"))?;
+                note_ci_includes(path, None, &mut ci_files);
+                planned.push(Planned::File(path.into(), true));
                 continue;
             }
-            if file_type.is_file() {
-                found.push(entry.into_path());
-            } else {
-                not_regular.count(file_type);
+            if !meta.is_dir() {
+                // A FIFO, a process substitution (`<(…)`, a pipe), a device: read
+                // within the size and time limits, or refused (exit 2).
+                let bytes = read::read_path(path, MAX_FILE_BYTES).map_err(|e| e.message(p))?;
+                note_ci_includes(path, Some(&bytes), &mut ci_files);
+                planned.push(Planned::Read(Box::new((path.to_path_buf(), bytes))));
+                continue;
             }
-        }
-        if let Some(note) = not_regular.note(p) {
-            report.notes.push(note);
-        }
-        found.sort();
-        let before = ci_files.len();
-        for f in &found {
-            note_ci_includes(f, None, &mut ci_files);
-        }
-        // Included files are read even when the walk skipped them (hidden
-        // `.gitlab/ci/…`, another extension).
-        if ci_files.len() > before {
-            let known: BTreeSet<PathBuf> = found.iter().map(|f| normalize(f)).collect();
-            for inc in &ci_files {
-                if inc.is_file() && !known.contains(inc) && inc.starts_with(normalize(path)) {
-                    found.push(inc.clone());
+            let mut found: Vec<PathBuf> = Vec::new();
+            let mut not_regular = NotRegular::default();
+            let walk = ignore::WalkBuilder::new(path)
+                .hidden(false)
+                // Each directory's names sorted (cheap byte compares) makes the walk's
+                // depth-first order the paths' component order already, so the
+                // `sort()` below (component-wise Path compares: 3% of a 2,000-file
+                // lint when it had to sort) only confirms it in one pass.
+                .sort_by_file_name(|a, b| a.cmp(b))
+                .filter_entry(|e| {
+                    let name = e.file_name().to_str().unwrap_or_default();
+                    e.depth() == 0
+                        || !name.starts_with('.')
+                        || name == ".gitlab-ci.yml"
+                        || name == ".gitlab"
+                })
+                .build();
+            for entry in walk {
+                let entry = entry.map_err(|e| format!("cannot walk {p}: {e}"))?;
+                let Some(file_type) = entry.file_type() else {
+                    continue;
+                };
+                if file_type.is_dir()
+                    || !is_candidate(entry.path())
+                    || !opts.config.is_none_or(|c| c.wants_file(entry.path()))
+                {
+                    continue;
+                }
+                if file_type.is_file() {
+                    found.push(entry.into_path());
+                } else {
+                    not_regular.count(file_type);
                 }
             }
+            if let Some(note) = not_regular.note(p) {
+                report.notes.push(note);
+            }
             found.sort();
+            let before = ci_files.len();
+            for f in &found {
+                note_ci_includes(f, None, &mut ci_files);
+            }
+            // Included files are read even when the walk skipped them (hidden
+            // `.gitlab/ci/…`, another extension).
+            if ci_files.len() > before {
+                let known: BTreeSet<PathBuf> = found.iter().map(|f| normalize(f)).collect();
+                for inc in &ci_files {
+                    if inc.is_file() && !known.contains(inc) && inc.starts_with(normalize(path)) {
+                        found.push(inc.clone());
+                    }
+                }
+                found.sort();
+            }
+            planned.extend(
+                found
+                    .into_iter()
+                    .map(|f| Planned::File(f.into_boxed_path(), false)),
+            );
         }
-        planned.extend(
-            found
-                .into_iter()
-                .map(|f| Planned::File(f.into_boxed_path(), false)),
-        );
+        Ok(Run {
+            planned: planned.into_iter(),
+            ci_files,
+            opts,
+            scratch: Vec::new(),
+            report,
+        })
     }
-    // Every `Planned::File` is a regular file: the walk keeps only those, and a
-    // path named on the command line was `stat`ed above.
-    let mut scratch = Vec::new();
-    for entry in planned {
+
+    /// The options the run was planned with.
+    pub fn opts(&self) -> LintOptions<'a> {
+        self.opts
+    }
+
+    /// Lints the next planned file; `Ok(false)` when none is left. `Err`: a
+    /// file named on the command line could not be read after all (it changed
+    /// since it was planned).
+    pub fn step(&mut self) -> Result<bool, String> {
+        let Some(entry) = self.planned.next() else {
+            return Ok(false);
+        };
+        let (report, opts, ci_files) = (&mut self.report, self.opts, &self.ci_files);
+        // Every `Planned::File` is a regular file: the walk keeps only those, and a
+        // path named on the command line was `stat`ed when planned.
         let path: &Path = match &entry {
             Planned::File(path, _) => path,
             Planned::Read(read) => &read.0,
@@ -943,9 +1059,9 @@ pub fn read_paths_with(paths: &[String], opts: LintOptions<'_>) -> Result<LintRe
                     &display,
                     kind,
                     explicit,
-                    &mut report,
+                    report,
                     opts,
-                    &mut scratch,
+                    &mut self.scratch,
                 ) {
                     if explicit {
                         return Err(note);
@@ -956,11 +1072,11 @@ pub fn read_paths_with(paths: &[String], opts: LintOptions<'_>) -> Result<LintRe
             Planned::Read(read) => {
                 let (path, bytes) = *read;
                 let display = path.to_string_lossy();
-                lint_bytes_kind(&display, bytes, kind, true, &mut report, opts, None);
+                lint_bytes_kind(&display, bytes, kind, true, report, opts, None);
             }
         }
+        Ok(true)
     }
-    Ok(report)
 }
 
 /// A file to lint (see [`read_paths_with`]).

@@ -5,16 +5,17 @@
 use serde::Serialize;
 
 use crate::finding::{Finding, Summary};
+use crate::fingerprint::Fingerprinted;
 use crate::iam::evaluate::{Decision, StatementTrace};
 use crate::simulate::{Check, SimulateReport};
 
 #[derive(Debug, Serialize)]
-pub struct Output<'a> {
+pub struct Output<'a, F: Serialize + ?Sized = [Finding], S: Serialize = Summary> {
     pub schema_version: u32,
     pub tool: Tool,
     pub command: &'static str,
-    pub findings: &'a [Finding],
-    pub summary: Summary,
+    pub findings: &'a F,
+    pub summary: S,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verdict: Option<WireVerdict>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -104,18 +105,25 @@ pub fn trace(statements: &[StatementTrace]) -> Vec<WireStatement> {
         .collect()
 }
 
-pub fn lint(findings: &[Finding], files: usize) -> String {
-    let out = Output {
+/// Writes the JSON report of a lint run into `out` as the findings come (see
+/// [`super::terminal::Streamed`]); `summary` is asked once they are all written.
+pub fn write_lint(
+    findings: impl Iterator<Item = Fingerprinted>,
+    summary: impl Fn() -> Summary,
+    out: impl std::io::Write,
+) -> serde_json::Result<()> {
+    let findings = super::terminal::streamed(findings.map(|fp| fp.finding));
+    let report = Output {
         schema_version: 1,
         tool: Tool::current(),
         command: "lint",
-        findings,
-        summary: Summary::of(findings, files),
+        findings: &findings,
+        summary: super::terminal::Lazy(summary),
         verdict: None,
         trace: None,
         checks: None,
     };
-    super::terminal::json(&out)
+    super::terminal::write_json(&report, out)
 }
 
 pub fn simulate(report: &SimulateReport) -> String {

@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::finding::{Location, Severity};
 use crate::fingerprint::Fingerprinted;
 use crate::report::rule_doc;
+use crate::report::terminal::streamed;
 use crate::rules::{self, RuleMeta};
 
 /// The SARIF schema URI written into `$schema`.
@@ -26,20 +27,21 @@ pub const SCHEMA_URI: &str =
 pub const FINGERPRINT_KEY: &str = "oidcDoctorFingerprint/v1";
 
 #[derive(Serialize)]
-struct Log {
+struct Log<R> {
     #[serde(rename = "$schema")]
     schema: &'static str,
     version: &'static str,
-    runs: Vec<Run>,
+    runs: [Run<R>; 1],
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Run {
+struct Run<R> {
     tool: Tool,
     invocations: Vec<Invocation>,
     column_kind: &'static str,
-    results: Vec<SarifResult>,
+    /// The results, made one at a time as they are written ([`MapSeq`]).
+    results: R,
 }
 
 #[derive(Serialize)]
@@ -273,60 +275,18 @@ fn location(
     }
 }
 
-/// The SARIF log of a lint run.
-pub fn lint(findings: &[Fingerprinted], root: &crate::fingerprint::ProjectRoot) -> String {
-    let results = findings
-        .iter()
-        .map(|fp| {
-            let f = &fp.finding;
-            let mut text = f.message.clone();
-            if !f.help.is_empty() {
-                text.push_str("\nHelp: ");
-                text.push_str(&f.help);
-            }
-            if let Some(ex) = &f.example {
-                text.push_str("\nExample: ");
-                text.push_str(ex);
-            }
-            let locations = match (&f.location, &fp.project_path) {
-                (Some(l), Some(p)) => vec![location(l, p, fp.snippet.as_deref(), None, None)],
-                _ => Vec::new(),
-            };
-            let related_locations = f
-                .related
-                .iter()
-                .enumerate()
-                .map(|(i, l)| {
-                    location(
-                        l,
-                        &root.relative(&l.path),
-                        None,
-                        Some(i + 1),
-                        Some("related location".to_string()),
-                    )
-                })
-                .collect();
-            let mut properties = BTreeMap::new();
-            properties.insert("category", rule_doc::category_name(f.category).to_string());
-            if let Some(e) = &f.aws_error {
-                properties.insert("awsError", e.clone());
-            }
-            SarifResult {
-                rule_id: f.rule,
-                rule_index: rules::ALL.iter().position(|r| r.name == f.rule),
-                level: level(f.severity),
-                message: Text { text },
-                locations,
-                related_locations,
-                partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fp.fingerprint.clone())]),
-                properties,
-            }
-        })
-        .collect();
+/// Writes the SARIF log of a lint run into `out`, each result made as it is
+/// written.
+pub fn write_lint(
+    findings: impl Iterator<Item = Fingerprinted>,
+    root: &crate::fingerprint::ProjectRoot,
+    out: impl std::io::Write,
+) -> serde_json::Result<()> {
+    let results = streamed(findings.map(|fp| Item(fp, root)));
     let log = Log {
         schema: SCHEMA_URI,
         version: "2.1.0",
-        runs: vec![Run {
+        runs: [Run {
             tool: Tool {
                 driver: Driver {
                     name: "oidc-doctor",
@@ -343,8 +303,62 @@ pub fn lint(findings: &[Fingerprinted], root: &crate::fingerprint::ProjectRoot) 
             results,
         }],
     };
-    // Serialising these plain structs cannot fail.
-    super::terminal::json(&log)
+    super::terminal::write_json(&log, out)
+}
+
+/// One finding as it is written, with the root its paths are relative to.
+struct Item<'r>(Fingerprinted, &'r crate::fingerprint::ProjectRoot);
+
+impl Serialize for Item<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        result(&self.0, self.1).serialize(serializer)
+    }
+}
+
+fn result(fp: &Fingerprinted, root: &crate::fingerprint::ProjectRoot) -> SarifResult {
+    let f = &fp.finding;
+    let mut text = f.message.clone();
+    if !f.help.is_empty() {
+        text.push_str("\nHelp: ");
+        text.push_str(&f.help);
+    }
+    if let Some(ex) = &f.example {
+        text.push_str("\nExample: ");
+        text.push_str(ex);
+    }
+    let locations = match (&f.location, &fp.project_path) {
+        (Some(l), Some(p)) => vec![location(l, p, fp.snippet.as_deref(), None, None)],
+        _ => Vec::new(),
+    };
+    let related_locations = f
+        .related
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            location(
+                l,
+                &root.relative(&l.path),
+                None,
+                Some(i + 1),
+                Some("related location".to_string()),
+            )
+        })
+        .collect();
+    let mut properties = BTreeMap::new();
+    properties.insert("category", rule_doc::category_name(f.category).to_string());
+    if let Some(e) = &f.aws_error {
+        properties.insert("awsError", e.clone());
+    }
+    SarifResult {
+        rule_id: f.rule,
+        rule_index: rules::ALL.iter().position(|r| r.name == f.rule),
+        level: level(f.severity),
+        message: Text { text },
+        locations,
+        related_locations,
+        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, fp.fingerprint.clone())]),
+        properties,
+    }
 }
 
 #[cfg(test)]

@@ -109,24 +109,115 @@ pub fn keep_sgr(s: &str) -> Cow<'_, str> {
 }
 
 /// Pretty JSON with the characters JSON allows raw but a terminal acts on (DEL, C1
-/// controls, bidi controls, line separators) written as `\u` escapes. Every one of
-/// them is outside ASCII punctuation, so it can only stand inside a string, where
-/// the escape means the same character.
+/// controls, bidi controls, line separators) written as `\u` escapes (see
+/// [`write_json`]).
 pub fn json<T: Serialize + ?Sized>(value: &T) -> String {
-    let text = serde_json::to_string_pretty(value).unwrap_or_default();
-    if !text.contains(is_unsafe) {
-        return text;
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        if is_unsafe(c) {
-            use std::fmt::Write as _;
-            let _ = write!(out, "\\u{:04x}", u32::from(c));
-        } else {
-            out.push(c);
+    let mut out = Vec::new();
+    // Writing into a Vec cannot fail, and these plain structs always serialise.
+    let _ = write_json(value, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes `value` as pretty JSON into `out` as it is serialised (a report of
+/// 100,000 findings is never held as one string), with the characters JSON
+/// allows raw but a terminal acts on written as `\u` escapes. Every one of them
+/// is outside ASCII punctuation, so it can only stand inside a string, where the
+/// escape means the same character.
+pub fn write_json<T: Serialize + ?Sized, W: std::io::Write>(
+    value: &T,
+    out: W,
+) -> serde_json::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(out, SafeFormatter::default());
+    value.serialize(&mut ser)
+}
+
+/// serde_json's pretty layout, plus escapes for [`is_unsafe`] characters in the
+/// unescaped fragments of strings (serde_json already escapes C0 controls).
+#[derive(Default)]
+struct SafeFormatter(serde_json::ser::PrettyFormatter<'static>);
+
+impl serde_json::ser::Formatter for SafeFormatter {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut rest = fragment;
+        while let Some(at) = rest.find(is_unsafe) {
+            let (clean, tail) = rest.split_at(at);
+            writer.write_all(clean.as_bytes())?;
+            let mut chars = tail.chars();
+            if let Some(c) = chars.next() {
+                write!(writer, "\\u{:04x}", u32::from(c))?;
+            }
+            rest = chars.as_str();
         }
+        writer.write_all(rest.as_bytes())
     }
-    out
+
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
+/// Serialises the items of an iterator as a JSON array, each made only when it
+/// is written: a report of 100,000 findings is never held in memory at once
+/// (the iterator lints the files as the report is written). Serialised once;
+/// a second time it is an empty array.
+pub struct Streamed<I>(std::cell::RefCell<Option<I>>);
+
+/// A [`Streamed`] array of `items`.
+pub fn streamed<I: Iterator>(items: I) -> Streamed<I> {
+    Streamed(std::cell::RefCell::new(Some(items)))
+}
+
+impl<I: Iterator<Item = T>, T: Serialize> Serialize for Streamed<I> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let items = self.0.borrow_mut().take();
+        serializer.collect_seq(items.into_iter().flatten())
+    }
+}
+
+/// A value made when it is written: a summary that counts what the
+/// [`Streamed`] array before it wrote (struct fields are written in order).
+pub struct Lazy<F>(pub F);
+
+impl<T: Serialize, F: Fn() -> T> Serialize for Lazy<F> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (self.0)().serialize(serializer)
+    }
 }
 
 /// A human report being written: everything written through [`fmt::Write`] or
