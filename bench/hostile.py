@@ -9,7 +9,7 @@ that are not files of a size: `--config`/`--baseline` on /dev/zero, a FIFO with 
 writer as `--policy`/`--config`/`--baseline`/a lint path, and a character device
 named on the command line.
 
-    cargo build --release --example hostile_inputs
+    cargo build --release --bins --example hostile_inputs
     python3 bench/hostile.py            # prints a Markdown table for docs/performance.md
 
 Wall time is measured here, on purpose and only here: the tests assert growth
@@ -116,7 +116,7 @@ def main():
     args = ap.parse_args()
     for p in (args.binary, args.generator):
         if not os.path.exists(p):
-            sys.exit(f"{p} not found: cargo build --release --example hostile_inputs")
+            sys.exit(f"{p} not found: cargo build --release --bins --example hostile_inputs")
 
     tmp = tempfile.mkdtemp(prefix="oidc-doctor-hostile-")
     try:
