@@ -205,11 +205,13 @@ struct Batch {
 }
 
 impl Batch {
-    fn source(&self, path: &str) -> Option<&SourceText> {
+    /// The sources by path: the last batch holds every file the cross-file
+    /// checks kept, so it is looked up through an index, not a scan per finding.
+    fn sources(&self) -> HashMap<&str, &SourceText> {
         self.files
             .iter()
-            .find(|f| f.path == path)
-            .map(|f| &f.source)
+            .map(|f| (f.path.as_str(), &f.source))
+            .collect()
     }
 }
 
@@ -323,9 +325,13 @@ fn load_config(args: &LintArgs) -> Result<Option<Config>, CliError> {
 fn write_human(stream: &mut Stream<'_>, color: bool, out: &mut impl Write) -> std::io::Result<()> {
     let style = report::human::Style { color };
     while let Some(batch) = stream.next_batch() {
+        let sources = batch.sources();
         for item in &batch.items {
             let f = &item.finding;
-            let source = f.location.as_ref().and_then(|l| batch.source(&l.path));
+            let source = f
+                .location
+                .as_ref()
+                .and_then(|l| sources.get(l.path.as_str()).copied());
             out.write_all(report::human::finding(f, source, style).as_bytes())?;
             out.write_all(b"\n")?;
         }
