@@ -126,18 +126,6 @@ impl Baseline {
     pub fn fingerprints(self) -> HashSet<String> {
         self.findings.into_iter().map(|e| e.fingerprint).collect()
     }
-
-    /// Drops the recorded findings; returns how many were dropped.
-    pub fn filter(&self, findings: &mut Vec<Fingerprinted>) -> usize {
-        let known: HashSet<&str> = self
-            .findings
-            .iter()
-            .map(|e| e.fingerprint.as_str())
-            .collect();
-        let before = findings.len();
-        findings.retain(|f| !known.contains(f.fingerprint.as_str()));
-        before - findings.len()
-    }
 }
 
 /// Writes a file without blocking in `open()`: a FIFO with no reader fails at

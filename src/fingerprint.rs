@@ -79,23 +79,6 @@ impl ProjectRoot {
     }
 }
 
-/// Fingerprints findings (in the order given: document order). `source_of` returns
-/// the linted file's text for a path.
-pub fn fingerprint<'s>(
-    findings: Vec<Finding>,
-    root: &ProjectRoot,
-    source_of: impl Fn(&str) -> Option<&'s SourceText>,
-) -> Vec<Fingerprinted> {
-    let mut fingerprinter = Fingerprinter::default();
-    findings
-        .into_iter()
-        .map(|finding| {
-            let source = finding.location.as_ref().and_then(|l| source_of(&l.path));
-            fingerprinter.take(finding, root, source)
-        })
-        .collect()
-}
-
 /// Fingerprints findings one at a time, in report order: the occurrence count
 /// that tells identical findings apart lives here between calls (a streamed
 /// report fingerprints each file's findings as the file is linted).

@@ -307,14 +307,22 @@ fn a_fifo_whose_writer_is_silent_gets_the_whole_read_limit() {
 fn a_fifo_whose_writer_comes_late_within_the_grace_is_read() {
     // `oidc-doctor lint f & producer > f`: the writer opens the FIFO a little
     // after the reader. It is read like any other.
+    let (v, _) = lint_a_fifo_written_after(Duration::from_millis(400));
+    assert_eq!(v["findings"][0]["rule"], "wrong-action", "{v}");
+}
+
+/// `lint --format json` of a FIFO holding the wrong-action trigger, written by
+/// a thread `delay` after the test starts (once the binary has opened it):
+/// the report (exit 1) and the FIFO's path.
+fn lint_a_fifo_written_after(delay: Duration) -> (serde_json::Value, String) {
     let dir = tempfile::tempdir().unwrap();
-    let fifo = dir.path().join("late.json");
+    let fifo = dir.path().join("policy.json");
     mkfifo(&fifo);
     let text = fixture("fixtures/rules/wrong-action/trigger.json");
     let writer = {
         let fifo = fifo.clone();
         std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(400));
+            std::thread::sleep(delay);
             write_when_read(&fifo, text.as_bytes())
         })
     };
@@ -328,8 +336,7 @@ fn a_fifo_whose_writer_comes_late_within_the_grace_is_read() {
         .join()
         .expect("writer thread")
         .expect("the binary opened the FIFO");
-    let v = json(&out);
-    assert_eq!(v["findings"][0]["rule"], "wrong-action", "{v}");
+    (json(&out), s(&fifo).to_string())
 }
 
 #[test]
@@ -357,27 +364,9 @@ fn standard_input_that_never_ends_is_bounded_too() {
 
 #[test]
 fn lint_reads_a_named_fifo_with_a_writer() {
-    let dir = tempfile::tempdir().unwrap();
-    let fifo = dir.path().join("policy.json");
-    mkfifo(&fifo);
-    let text = fixture("fixtures/rules/wrong-action/trigger.json");
-    let writer = {
-        let fifo = fifo.clone();
-        std::thread::spawn(move || write_when_read(&fifo, text.as_bytes()))
-    };
-    let out = run(
-        oidc_doctor()
-            .env("OIDC_DOCTOR_READ_TIMEOUT_MS", "20000")
-            .args(["--format", "json", "lint", s(&fifo)]),
-        1,
-    );
-    writer
-        .join()
-        .expect("writer thread")
-        .expect("the binary opened the FIFO");
-    let v = json(&out);
+    let (v, fifo) = lint_a_fifo_written_after(Duration::ZERO);
     assert_eq!(v["findings"][0]["rule"], "wrong-action", "{v}");
-    assert_eq!(v["findings"][0]["location"]["path"], s(&fifo), "{v}");
+    assert_eq!(v["findings"][0]["location"]["path"], fifo, "{v}");
     assert_eq!(v["summary"]["files"], 1, "{v}");
 }
 

@@ -147,26 +147,6 @@ impl LintReport {
         std::mem::take(&mut self.ready)
     }
 
-    /// All findings, ordered by path, position and rule.
-    pub fn findings(&self) -> Vec<&Finding> {
-        let mut all: Vec<&Finding> = self.files.iter().flat_map(|f| f.findings.iter()).collect();
-        all.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
-        all
-    }
-
-    /// All findings moved out of their files, in the order of [`Self::findings`]:
-    /// the report owns the only copy (the files keep their sources for the
-    /// renderers and the fingerprints).
-    pub fn take_findings(&mut self) -> Vec<Finding> {
-        let mut all: Vec<Finding> = self
-            .files
-            .iter_mut()
-            .flat_map(|f| std::mem::take(&mut f.findings))
-            .collect();
-        all.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
-        all
-    }
-
     /// Runs the cross-file checks over everything read so far (once: the facts
     /// are consumed) and files each finding under its primary location's file.
     /// Files whose policies were not kept ([`Fact::Reread`]) are read
