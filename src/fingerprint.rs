@@ -44,17 +44,22 @@ pub struct Fingerprinted {
 #[derive(Debug, Clone, Default)]
 pub struct ProjectRoot {
     pub root: Option<PathBuf>,
+    /// The working directory, asked once: relative paths are made absolute
+    /// against it (`std::path::absolute` asks the kernel on every call).
+    pub cwd: Option<PathBuf>,
 }
 
 impl ProjectRoot {
     /// From the environment, as a CI job sees it.
     pub fn from_env() -> ProjectRoot {
+        let cwd = std::env::current_dir().ok();
         let root = std::env::var_os("CI_PROJECT_DIR")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
-            .or_else(|| std::env::current_dir().ok());
+            .or_else(|| cwd.clone());
         ProjectRoot {
             root: root.map(|r| normalize(&absolute(&r))),
+            cwd,
         }
     }
 
@@ -66,7 +71,10 @@ impl ProjectRoot {
         }
         let p = Path::new(path);
         if let Some(root) = &self.root {
-            let abs = normalize(&absolute(p));
+            let abs = match &self.cwd {
+                Some(cwd) if p.is_relative() => normalize(&cwd.join(p)),
+                _ => normalize(&absolute(p)),
+            };
             if let Ok(rel) = abs.strip_prefix(root) {
                 return slash_path(rel);
             }
@@ -145,11 +153,14 @@ mod tests {
     fn paths_are_made_relative_to_the_root() {
         let r = ProjectRoot {
             root: Some(PathBuf::from("/builds/g/p")),
+            cwd: Some(PathBuf::from("/builds/g/p/infra")),
         };
         assert_eq!(r.relative("/builds/g/p/infra/a.json"), "infra/a.json");
         assert_eq!(r.relative("/elsewhere/a.json"), "/elsewhere/a.json");
         assert_eq!(r.relative("<stdin>"), "<stdin>");
-        let none = ProjectRoot { root: None };
+        assert_eq!(r.relative("./b.json"), "infra/b.json");
+        assert_eq!(r.relative("../c/./d.json"), "c/d.json");
+        let none = ProjectRoot::default();
         assert_eq!(none.relative("./infra//a.json"), "infra/a.json");
     }
 }
