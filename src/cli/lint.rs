@@ -39,6 +39,16 @@ pub struct LintArgs {
     /// instead of reporting them; exits 0.
     #[arg(long, requires = "baseline")]
     pub write_baseline: bool,
+
+    /// Threads that lint files. Default: the CPUs this process may use. The
+    /// report is the same whatever the number.
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: Option<u16>,
+}
+
+/// The default of `--jobs`: every CPU the process may use.
+fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
 pub fn run(args: &LintArgs, cli: &Cli) -> Result<ExitCode, CliError> {
@@ -61,7 +71,10 @@ pub fn run(args: &LintArgs, cli: &Cli) -> Result<ExitCode, CliError> {
         }
         _ => None,
     };
-    let run = Run::new(&paths, opts, LintReport::streaming()).map_err(CliError::new)?;
+    let jobs = args.jobs.map_or_else(default_jobs, usize::from);
+    let run = Run::new(&paths, opts, LintReport::streaming())
+        .map_err(CliError::new)?
+        .parallel(jobs);
     let tally = Tally::default();
     let mut stream = Stream {
         run,

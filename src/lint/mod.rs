@@ -39,6 +39,7 @@ use crate::rules::{self, PolicyContext};
 pub mod cross;
 pub mod read;
 pub mod source;
+mod workers;
 pub use source::{Extracted, IdTokenDecl, ProviderDecl, SourceKind, SourcePolicy};
 
 /// Largest file read; see [`crate::cli`]'s input caps. IAM's own limit for a trust
@@ -228,6 +229,21 @@ impl LintReport {
         }
     }
 
+    /// Records what linting one file gave. `Err`: a file named on the command
+    /// line could not be read.
+    pub(crate) fn absorb(&mut self, outcome: Outcome) -> Result<(), String> {
+        match outcome {
+            Outcome::Linted(linted) => {
+                let (file, facts, again) = *linted;
+                self.push(file, facts, again);
+            }
+            Outcome::Note(note) => self.notes.push(note),
+            Outcome::Refused(note) => return Err(note),
+            Outcome::Nothing => {}
+        }
+        Ok(())
+    }
+
     /// Records one linted file: counted always, kept only as far as the report
     /// and the cross-file checks need it. `reread`: the file can be read again
     /// from disk (it came from a path, not from standard input or a pipe).
@@ -236,8 +252,8 @@ impl LintReport {
         let declares = !facts.providers.is_empty() || !facts.id_tokens.is_empty();
         let has_policies = facts.slim_pending || !facts.policies.is_empty();
         if self.stream && !file.findings.is_empty() {
-            let mut findings = std::mem::take(&mut file.findings);
-            findings.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+            // Sorted by `Outcome::linted`.
+            let findings = std::mem::take(&mut file.findings);
             // Kept for the cross-file checks below as well: a copy of the source
             // (few files declare a provider or come from a pipe).
             let needed = declares || (has_policies && reread.is_none());
@@ -726,41 +742,40 @@ fn read_regular(path: &Path, scratch: &mut Vec<u8>) -> std::io::Result<Vec<u8>> 
 /// The scratch buffer's usual size: larger than any ordinary policy or template.
 const SCRATCH_BYTES: usize = 64 << 10;
 
-/// Reads a file (at most [`MAX_FILE_BYTES`]); invalid UTF-8 becomes a finding.
+/// Reads a file (at most [`MAX_FILE_BYTES`]) and lints it; invalid UTF-8 becomes
+/// a finding.
 fn read(
     path: Box<Path>,
-    display: &str,
     kind: NameKind,
     explicit: bool,
-    report: &mut LintReport,
     opts: LintOptions<'_>,
     scratch: &mut Vec<u8>,
-) -> Result<(), String> {
-    let buf = read_regular(&path, scratch).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::WouldBlock {
-            format!("cannot read {display}: it is no longer a regular file (a FIFO?)")
-        } else {
-            format!("cannot read {display}: {e}")
+) -> Outcome {
+    let display = path.to_string_lossy().into_owned();
+    let buf = match read_regular(&path, scratch) {
+        Ok(buf) => buf,
+        Err(e) => {
+            let note = if e.kind() == std::io::ErrorKind::WouldBlock {
+                format!("cannot read {display}: it is no longer a regular file (a FIFO?)")
+            } else {
+                format!("cannot read {display}: {e}")
+            };
+            return Outcome::unreadable(note, explicit);
         }
-    })?;
+    };
     if buf.len() as u64 > MAX_FILE_BYTES {
         let note = format!(
             "{display}: larger than {} MiB, skipped",
             MAX_FILE_BYTES >> 20
         );
-        if explicit {
-            return Err(note);
-        }
-        report.notes.push(note);
-        return Ok(());
+        return Outcome::unreadable(note, explicit);
     }
     let again = Reread {
         path,
         kind,
         explicit,
     };
-    lint_bytes_kind(display, buf, kind, explicit, report, opts, Some(again));
-    Ok(())
+    lint_bytes_kind(&display, buf, kind, explicit, opts, Some(again))
 }
 
 /// Reads a file again for the cross-file checks ([`FileFacts::reread`]): its
@@ -810,7 +825,47 @@ pub fn lint_bytes_with(
     opts: LintOptions<'_>,
 ) {
     let kind = kind_by_name(Path::new(display));
-    lint_bytes_kind(display, bytes, kind, explicit, report, opts, None);
+    // Standard input or a pipe: never unreadable once read.
+    let _ = report.absorb(lint_bytes_kind(display, bytes, kind, explicit, opts, None));
+}
+
+/// What linting one file gave, for [`LintReport::absorb`] (made on any thread).
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    /// Linted: the file (its findings sorted in position order), what the
+    /// cross-file checks need of it, and how to read it again.
+    Linted(Box<(LintedFile, FileFacts, Option<Reread>)>),
+    /// Not linted, with a remark for stderr (not a kind `lint` reads, too large…).
+    Note(String),
+    /// A file named on the command line that could not be read (exit 2).
+    Refused(String),
+    /// Not linted, nothing to say (a file a walk found that is not a policy).
+    Nothing,
+}
+
+impl Outcome {
+    fn unreadable(note: String, explicit: bool) -> Outcome {
+        if explicit {
+            Outcome::Refused(note)
+        } else {
+            Outcome::Note(note)
+        }
+    }
+
+    fn linted(mut file: LintedFile, facts: FileFacts, again: Option<Reread>) -> Outcome {
+        // Sorted here, on the thread that linted the file.
+        file.findings.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+        Outcome::Linted(Box::new((file, facts, again)))
+    }
+
+    /// Bytes of text the outcome holds until it is absorbed: what bounds the
+    /// memory of outcomes waiting their turn ([`workers`]).
+    pub(crate) fn held_bytes(&self) -> usize {
+        match self {
+            Outcome::Linted(linted) => linted.0.source.text().len(),
+            _ => 0,
+        }
+    }
 }
 
 /// `again`: how to read the file again (`None` for standard input and pipes,
@@ -820,45 +875,42 @@ fn lint_bytes_kind(
     bytes: Vec<u8>,
     kind: NameKind,
     explicit: bool,
-    report: &mut LintReport,
     opts: LintOptions<'_>,
     again: Option<Reread>,
-) {
+) -> Outcome {
     match String::from_utf8(bytes) {
         Ok(text) => match lint_source(display, text, kind, explicit, opts, Pass::Lint) {
-            Ok((file, facts)) => report.push(file, facts, again),
-            Err(note) if explicit => report.notes.push(note),
-            Err(_) => {}
+            Ok((file, facts)) => Outcome::linted(file, facts, again),
+            Err(note) if explicit => Outcome::Note(note),
+            Err(_) => Outcome::Nothing,
         },
         Err(e) => {
             let offset = e.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
             let json_like = matches!(kind, NameKind::Json | NameKind::Other);
-            if explicit || !json_like || text.contains("\"Statement\"") {
-                let source = SourceText::new(text);
-                let (rule, help) = if json_like {
-                    (&rules::INVALID_POLICY_JSON, "save the policy as UTF-8")
-                } else {
-                    (&rules::PARSE_ERROR, "save the file as UTF-8")
-                };
-                let f = Finding::new(rule, "the file is not valid UTF-8")
-                    .help(help)
-                    .at(Location::from_span(
-                        display,
-                        &source,
-                        Span::new(offset, offset + 1),
-                        None,
-                    ));
-                report.push(
-                    LintedFile {
-                        path: display.to_string(),
-                        source,
-                        findings: vec![f],
-                    },
-                    FileFacts::default(),
-                    None,
-                );
+            if !(explicit || !json_like || text.contains("\"Statement\"")) {
+                return Outcome::Nothing;
             }
+            let source = SourceText::new(text);
+            let (rule, help) = if json_like {
+                (&rules::INVALID_POLICY_JSON, "save the policy as UTF-8")
+            } else {
+                (&rules::PARSE_ERROR, "save the file as UTF-8")
+            };
+            let f = Finding::new(rule, "the file is not valid UTF-8")
+                .help(help)
+                .at(Location::from_span(
+                    display,
+                    &source,
+                    Span::new(offset, offset + 1),
+                    None,
+                ));
+            let file = LintedFile {
+                path: display.to_string(),
+                source,
+                findings: vec![f],
+            };
+            Outcome::linted(file, FileFacts::default(), None)
         }
     }
 }
@@ -894,9 +946,11 @@ pub fn read_paths_with(paths: &[String], opts: LintOptions<'_>) -> Result<LintRe
 /// between steps, so a report is written while the tree is still being read.
 pub struct Run<'a> {
     planned: std::vec::IntoIter<Planned>,
-    ci_files: BTreeSet<PathBuf>,
     opts: LintOptions<'a>,
     scratch: Vec<u8>,
+    /// Threads linting ahead of the report (see [`Run::parallel`]); `None`:
+    /// each step lints its file on the caller's thread.
+    workers: Option<workers::Workers>,
     pub report: LintReport,
 }
 
@@ -928,7 +982,7 @@ impl<'a> Run<'a> {
                 }
                 read::open_nonblocking(path).map_err(|e| format!("cannot read {p}: {e}"))?;
                 note_ci_includes(path, None, &mut ci_files);
-                planned.push(Planned::File(path.into(), true));
+                planned.push(Planned::File(path.into(), true, NameKind::Other));
                 continue;
             }
             if !meta.is_dir() {
@@ -936,7 +990,11 @@ impl<'a> Run<'a> {
                 // within the size and time limits, or refused (exit 2).
                 let bytes = read::read_path(path, MAX_FILE_BYTES).map_err(|e| e.message(p))?;
                 note_ci_includes(path, Some(&bytes), &mut ci_files);
-                planned.push(Planned::Read(Box::new((path.to_path_buf(), bytes))));
+                planned.push(Planned::Read(Box::new((
+                    path.to_path_buf(),
+                    bytes,
+                    NameKind::Other,
+                ))));
                 continue;
             }
             let mut found: Vec<PathBuf> = Vec::new();
@@ -995,16 +1053,49 @@ impl<'a> Run<'a> {
             planned.extend(
                 found
                     .into_iter()
-                    .map(|f| Planned::File(f.into_boxed_path(), false)),
+                    .map(|f| Planned::File(f.into_boxed_path(), false, NameKind::Other)),
             );
+        }
+        // Each file's kind is settled now: files `.gitlab-ci.yml` includes are
+        // CI configuration whatever their name, which only the plan knows.
+        for entry in &mut planned {
+            let (path, kind) = match entry {
+                Planned::File(path, _, kind) => (&**path, kind),
+                Planned::Read(read) => (read.0.as_path(), &mut read.2),
+            };
+            *kind = kind_by_name(path);
+            if *kind != NameKind::GitLabCi
+                && !ci_files.is_empty()
+                && ci_files.contains(&normalize(path))
+            {
+                *kind = NameKind::GitLabCi;
+            }
         }
         Ok(Run {
             planned: planned.into_iter(),
-            ci_files,
             opts,
             scratch: Vec::new(),
+            workers: None,
             report,
         })
+    }
+
+    /// Lints on `threads` threads ahead of the report, in the plan's order:
+    /// each step then takes the next file's outcome as soon as it is ready. At
+    /// most a bounded number of files, and of their bytes, wait for their turn
+    /// ([`workers`]), so memory stays flat however far the threads could run
+    /// ahead of a slow report. `threads` of 1 or a plan of one file: no threads.
+    pub fn parallel(mut self, threads: usize) -> Run<'a> {
+        let planned = std::mem::take(&mut self.planned).collect::<Vec<_>>();
+        if threads > 1 && planned.len() > 1 {
+            match workers::Workers::start(planned, self.opts.config.cloned(), threads) {
+                Ok(workers) => self.workers = Some(workers),
+                Err(planned) => self.planned = planned.into_iter(),
+            }
+        } else {
+            self.planned = planned.into_iter();
+        }
+        self
     }
 
     /// The options the run was planned with.
@@ -1016,55 +1107,42 @@ impl<'a> Run<'a> {
     /// file named on the command line could not be read after all (it changed
     /// since it was planned).
     pub fn step(&mut self) -> Result<bool, String> {
-        let Some(entry) = self.planned.next() else {
-            return Ok(false);
+        let outcome = match &mut self.workers {
+            Some(workers) => match workers.next()? {
+                Some(outcome) => outcome,
+                None => return Ok(false),
+            },
+            None => match self.planned.next() {
+                Some(entry) => lint_planned(entry, self.opts, &mut self.scratch),
+                None => return Ok(false),
+            },
         };
-        let (report, opts, ci_files) = (&mut self.report, self.opts, &self.ci_files);
-        // Every `Planned::File` is a regular file: the walk keeps only those, and a
-        // path named on the command line was `stat`ed when planned.
-        let path: &Path = match &entry {
-            Planned::File(path, _) => path,
-            Planned::Read(read) => &read.0,
-        };
-        let mut kind = kind_by_name(path);
-        if kind != NameKind::GitLabCi && !ci_files.is_empty() && ci_files.contains(&normalize(path))
-        {
-            kind = NameKind::GitLabCi;
-        }
-        match entry {
-            Planned::File(path, explicit) => {
-                let display = path.to_string_lossy().into_owned();
-                if let Err(note) = read(
-                    path,
-                    &display,
-                    kind,
-                    explicit,
-                    report,
-                    opts,
-                    &mut self.scratch,
-                ) {
-                    if explicit {
-                        return Err(note);
-                    }
-                    report.notes.push(note);
-                }
-            }
-            Planned::Read(read) => {
-                let (path, bytes) = *read;
-                let display = path.to_string_lossy();
-                lint_bytes_kind(&display, bytes, kind, true, report, opts, None);
-            }
-        }
+        self.report.absorb(outcome)?;
         Ok(true)
     }
 }
 
-/// A file to lint (see [`read_paths_with`]).
-enum Planned {
+/// Lints one planned file (on whichever thread).
+fn lint_planned(entry: Planned, opts: LintOptions<'_>, scratch: &mut Vec<u8>) -> Outcome {
+    match entry {
+        // Every `Planned::File` is a regular file: the walk keeps only those,
+        // and a path named on the command line was `stat`ed when planned.
+        Planned::File(path, explicit, kind) => read(path, kind, explicit, opts, scratch),
+        Planned::Read(read) => {
+            let (path, bytes, kind) = *read;
+            let display = path.to_string_lossy();
+            lint_bytes_kind(&display, bytes, kind, true, opts, None)
+        }
+    }
+}
+
+/// A file to lint (see [`read_paths_with`]), with its kind (settled by
+/// [`Run::new`] once every `.gitlab-ci.yml` of the plan is known).
+pub(crate) enum Planned {
     /// A regular file, read when its turn comes; `true`: named on the command line.
-    File(Box<Path>, bool),
+    File(Box<Path>, bool, NameKind),
     /// A FIFO, pipe or device named on the command line, already read.
-    Read(Box<(PathBuf, Vec<u8>)>),
+    Read(Box<(PathBuf, Vec<u8>, NameKind)>),
 }
 
 /// The entries of a directory walk skipped because they are not regular files

@@ -1,0 +1,324 @@
+//! Linting ahead of the report on several threads, handed out in the plan's order.
+//!
+//! Threads take the planned files one at a time from a shared queue, lint each
+//! ([`super::lint_planned`]: read, parse, rules, findings sorted) and send the
+//! outcome back; [`Workers::next`] gives the outcomes back in the plan's order, so
+//! the report and the cross-file checks see exactly what a single thread would.
+//!
+//! The threads never run far ahead of the report: a file is taken only while
+//! fewer than [`AHEAD_FILES`] files, holding under [`AHEAD_BYTES`] of text, wait
+//! for their turn — except the file the report waits for, which is always taken.
+//! Memory therefore stays flat in the number of files, even when the report is
+//! slower than the lint (human output to a slow terminal).
+//!
+//! Hand-written over a thread pool crate: the order-preserving, memory-bounded
+//! hand-off is the whole of it, and rayon's `par_iter` either collects
+//! everything (memory grows with the findings) or needs this same reorder window
+//! around it.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, mpsc};
+use std::thread::JoinHandle;
+
+use super::{LintOptions, Outcome, Planned, lint_planned};
+use crate::config::Config;
+
+/// Most files linted ahead of the one the report waits for.
+pub const AHEAD_FILES: usize = 256;
+
+/// Most bytes of text the files linted ahead may hold (a file with findings
+/// keeps its text for the report's snippets; 4 MiB files are allowed).
+pub const AHEAD_BYTES: usize = 32 << 20;
+
+/// Waiting threads are woken every this many files the report takes (not after
+/// each: 100,000 wake-ups cost more than the lint they let through).
+const WAKE_EVERY: usize = AHEAD_FILES / 8;
+
+/// Stack of each lint thread: the main thread's (8 MiB on Linux), so that a
+/// deep document behaves the same whichever thread reads it.
+const STACK_BYTES: usize = 8 << 20;
+
+/// The planned files and the window's state, behind one lock.
+struct Queue {
+    planned: std::vec::IntoIter<Planned>,
+    /// Index of the next file to hand out.
+    next: usize,
+    /// Files the report has taken.
+    consumed: usize,
+    /// Bytes held by outcomes sent and not yet taken.
+    held: usize,
+    /// Threads waiting for room in the window.
+    waiting: usize,
+    /// The run is over (dropped early): take nothing more.
+    stop: bool,
+}
+
+impl Queue {
+    fn has_room(&self) -> bool {
+        self.next == self.consumed
+            || (self.next < self.consumed + AHEAD_FILES && self.held < AHEAD_BYTES)
+    }
+}
+
+struct Shared {
+    queue: Mutex<Queue>,
+    room: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        // A panicking lint thread fails the run through `Workers::next`; the
+        // queue's counters stay consistent under the lock either way.
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The lint threads of one run.
+pub struct Workers {
+    shared: Arc<Shared>,
+    results: Option<mpsc::Receiver<(usize, Outcome)>>,
+    /// Outcomes that arrived before their turn.
+    early: BTreeMap<usize, Outcome>,
+    /// Outcomes given out so far.
+    taken: usize,
+    total: usize,
+    handles: Vec<JoinHandle<()>>,
+}
+
+impl Workers {
+    /// Starts `threads` threads on `planned`. `Err` gives the plan back when no
+    /// thread could be started (the caller lints on its own thread).
+    pub fn start(
+        planned: Vec<Planned>,
+        config: Option<Config>,
+        threads: usize,
+    ) -> Result<Workers, Vec<Planned>> {
+        let total = planned.len();
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(Queue {
+                planned: planned.into_iter(),
+                next: 0,
+                consumed: 0,
+                held: 0,
+                waiting: 0,
+                stop: false,
+            }),
+            room: Condvar::new(),
+        });
+        let config = config.map(Arc::new);
+        let (send, results) = mpsc::channel();
+        let mut handles = Vec::new();
+        for n in 0..threads.min(total) {
+            let (shared, send, config) = (shared.clone(), send.clone(), config.clone());
+            let spawned = std::thread::Builder::new()
+                .name(format!("lint-{n}"))
+                .stack_size(STACK_BYTES)
+                .spawn(move || work(&shared, &send, config.as_deref()));
+            match spawned {
+                Ok(handle) => handles.push(handle),
+                Err(_) => break, // fewer threads: slower, not wrong
+            }
+        }
+        if handles.is_empty() {
+            let planned = std::mem::take(&mut shared.lock().planned);
+            return Err(planned.collect());
+        }
+        Ok(Workers {
+            shared,
+            results: Some(results),
+            early: BTreeMap::new(),
+            taken: 0,
+            total,
+            handles,
+        })
+    }
+
+    /// The next file's outcome in the plan's order; `None` after the last.
+    /// `Err` only if the threads ended with files left and none panicked
+    /// (a panicking thread's panic is resumed here instead).
+    pub fn next(&mut self) -> Result<Option<Outcome>, String> {
+        if self.taken == self.total {
+            return Ok(None);
+        }
+        let outcome = match self.early.remove(&self.taken) {
+            Some(outcome) => outcome,
+            None => loop {
+                let received = self.results.as_ref().and_then(|r| r.recv().ok());
+                match received {
+                    Some((index, outcome)) if index == self.taken => break outcome,
+                    Some((index, outcome)) => {
+                        self.early.insert(index, outcome);
+                    }
+                    // Every thread ended with files left: one panicked.
+                    None => return Err(self.fail()),
+                }
+            },
+        };
+        self.taken += 1;
+        let bytes = outcome.held_bytes();
+        let mut queue = self.shared.lock();
+        queue.consumed = self.taken;
+        let was_full = queue.held >= AHEAD_BYTES;
+        queue.held = queue.held.saturating_sub(bytes);
+        if queue.waiting > 0
+            && (queue.next == queue.consumed
+                || self.taken.is_multiple_of(WAKE_EVERY)
+                || (was_full && queue.held < AHEAD_BYTES))
+        {
+            self.shared.room.notify_all();
+        }
+        drop(queue);
+        Ok(Some(outcome))
+    }
+
+    /// A lint thread panicked: its panic becomes this thread's (the panic hook
+    /// reports it). Otherwise the message for a run that cannot go on.
+    fn fail(&mut self) -> String {
+        for handle in self.handles.drain(..) {
+            if let Err(panic) = handle.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+        // Unreachable while the plan's length is the number of outcomes sent.
+        format!(
+            "internal error: the lint threads ended with {} of {} files left to lint",
+            self.total - self.taken,
+            self.total
+        )
+    }
+}
+
+impl Drop for Workers {
+    /// Stops the threads after the file each is linting, and waits for them.
+    fn drop(&mut self) {
+        self.shared.lock().stop = true;
+        self.shared.room.notify_all();
+        self.results = None;
+        for handle in self.handles.drain(..) {
+            let _ = handle.join();
+        }
+    }
+}
+
+/// One lint thread: takes the next file while the window has room, lints it,
+/// sends the outcome.
+fn work(shared: &Shared, send: &mpsc::Sender<(usize, Outcome)>, config: Option<&Config>) {
+    let opts = LintOptions { config };
+    let mut scratch = Vec::new();
+    loop {
+        let (index, entry) = {
+            let mut queue = shared.lock();
+            while !queue.stop && !queue.has_room() {
+                queue.waiting += 1;
+                queue = shared
+                    .room
+                    .wait(queue)
+                    .unwrap_or_else(PoisonError::into_inner);
+                queue.waiting -= 1;
+            }
+            if queue.stop {
+                return;
+            }
+            let Some(entry) = queue.planned.next() else {
+                return;
+            };
+            queue.next += 1;
+            (queue.next - 1, entry)
+        };
+        let outcome = lint_planned(entry, opts, &mut scratch);
+        let bytes = outcome.held_bytes();
+        if bytes > 0 {
+            shared.lock().held += bytes;
+        }
+        if send.send((index, outcome)).is_err() {
+            return; // the run is over
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// `n` policy files in a fresh directory, each with its own finding.
+    fn tree(n: usize) -> (tempfile::TempDir, Vec<Planned>) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut planned = Vec::new();
+        for i in 0..n {
+            let path = dir.path().join(format!("{i:05}.json"));
+            let sid = format!("s{i}");
+            let text = format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"{sid}","Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}}]}}"#
+            );
+            std::fs::write(&path, text).expect("write");
+            planned.push(Planned::File(
+                Path::new(&path).into(),
+                false,
+                super::super::NameKind::Json,
+            ));
+        }
+        (dir, planned)
+    }
+
+    fn paths(outcomes: impl Iterator<Item = Outcome>) -> Vec<String> {
+        outcomes
+            .map(|o| match o {
+                Outcome::Linted(l) => l.0.path.clone(),
+                other => panic!("not linted: {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn outcomes_come_back_in_the_plans_order_past_the_window() {
+        let n = AHEAD_FILES * 3 + 7;
+        let (_dir, planned) = tree(n);
+        let expected: Vec<String> = planned
+            .iter()
+            .map(|p| match p {
+                Planned::File(path, ..) => path.to_string_lossy().into_owned(),
+                Planned::Read(_) => unreachable!(),
+            })
+            .collect();
+        let mut workers = Workers::start(planned, None, 3).ok().expect("threads");
+        let got = paths(std::iter::from_fn(|| workers.next().expect("no error")));
+        assert_eq!(got, expected);
+        assert!(workers.next().expect("no error").is_none());
+    }
+
+    #[test]
+    fn threads_wait_for_a_slow_report_within_the_window() {
+        let (_dir, planned) = tree(AHEAD_FILES * 2);
+        let mut workers = Workers::start(planned, None, 2).ok().expect("threads");
+        assert!(workers.next().expect("no error").is_some());
+        // However long the report takes over its first file, both threads stop
+        // at the window's edge (waited for, not timed: a slow machine only
+        // takes longer to get there).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while workers.shared.lock().waiting < 2 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the threads never waited"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let queue = workers.shared.lock();
+        assert_eq!(queue.next, 1 + AHEAD_FILES, "taken ahead");
+        drop(queue);
+        // And go on when the report does.
+        let rest = paths(std::iter::from_fn(|| workers.next().expect("no error")));
+        assert_eq!(rest.len(), AHEAD_FILES * 2 - 1);
+    }
+
+    #[test]
+    fn dropping_the_run_early_stops_the_threads() {
+        let (_dir, planned) = tree(AHEAD_FILES * 4);
+        let mut workers = Workers::start(planned, None, 2).ok().expect("threads");
+        assert!(workers.next().expect("no error").is_some());
+        let shared = workers.shared.clone();
+        drop(workers); // joins every thread
+        assert!(shared.lock().next <= 1 + AHEAD_FILES);
+        assert_eq!(Arc::strong_count(&shared), 1, "every thread ended");
+    }
+}
