@@ -55,6 +55,7 @@ pub fn run(args: &LintArgs, cli: &Cli) -> Result<ExitCode, CliError> {
     let config = load_config(args)?;
     let opts = LintOptions {
         config: config.as_ref(),
+        ..LintOptions::default()
     };
     // Everything that can refuse the run (exit 2) is read before the report
     // starts: the paths are planned, standard input and the baseline read.

@@ -134,12 +134,63 @@ pub const MAX_INCLUDES: usize = 150;
 /// levels deep.
 pub const MAX_INCLUDE_DEPTH: usize = 100;
 
-thread_local! {
-    /// Limits and cycles met walking include graphs, by the including file
-    /// (normalised path): the entry's span and the message. Reported by
-    /// [`extract`] when that file is linted (one finding per file).
-    static INCLUDE_NOTES: std::cell::RefCell<HashMap<PathBuf, (Span, String, usize)>> =
-        std::cell::RefCell::new(HashMap::new());
+/// Limits and cycles met walking include graphs, by the including file
+/// (normalised path). Handed to [`extract_with`] when that file is linted (one
+/// finding per file), on whichever thread lints it.
+#[derive(Debug, Default, Clone)]
+pub struct IncludeNotes(HashMap<PathBuf, IncludeNote>);
+
+/// The first limit or cycle met at one including file, and how many there were.
+#[derive(Debug, Clone)]
+pub struct IncludeNote {
+    span: Span,
+    message: String,
+    count: usize,
+}
+
+impl IncludeNotes {
+    fn note(&mut self, file: &Path, span: Span, message: String) {
+        self.0
+            .entry(normalize(file))
+            .and_modify(|e| e.count += 1)
+            .or_insert(IncludeNote {
+                span,
+                message,
+                count: 1,
+            });
+    }
+
+    /// The note left for `path`, if any.
+    pub fn get(&self, path: &Path) -> Option<&IncludeNote> {
+        if self.0.is_empty() {
+            return None; // no path to normalise for most runs
+        }
+        self.0.get(&normalize(path))
+    }
+
+    /// Adds another graph's notes (a file two graphs reach keeps the first
+    /// note, counted with the others).
+    pub fn merge(&mut self, other: IncludeNotes) {
+        for (file, note) in other.0 {
+            self.0
+                .entry(file)
+                .and_modify(|e| e.count += note.count)
+                .or_insert(note);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// What following one `.gitlab-ci.yml`'s includes found.
+#[derive(Debug, Default)]
+pub struct IncludeGraph {
+    /// The included files, breadth first, each once.
+    pub files: Vec<PathBuf>,
+    /// Limits and cycles, for the files where they were met.
+    pub notes: IncludeNotes,
 }
 
 /// A path with `.` components removed.
@@ -149,15 +200,6 @@ fn normalize(path: &Path) -> PathBuf {
         .collect()
 }
 
-fn note_include(file: &Path, span: Span, message: String) {
-    INCLUDE_NOTES.with(|n| {
-        n.borrow_mut()
-            .entry(normalize(file))
-            .and_modify(|e| e.2 += 1)
-            .or_insert((span, message, 1));
-    });
-}
-
 /// The local files a `.gitlab-ci.yml` includes, nested includes followed
 /// (paths relative to its directory, the project root, as GitLab resolves them;
 /// glob patterns and `..` are not followed). Breadth first; each file is read
@@ -165,13 +207,14 @@ fn note_include(file: &Path, span: Span, message: String) {
 /// followed; at most [`MAX_INCLUDES`] files, [`MAX_INCLUDE_DEPTH`] levels deep, of
 /// at most `max_bytes` each (regular files only). Limits and cycles become an
 /// `analysis-limit` finding of the including file when it is linted.
-pub fn include_graph(root: &Path, max_bytes: u64) -> Vec<PathBuf> {
+pub fn include_graph(root: &Path, max_bytes: u64) -> IncludeGraph {
     let dir = root.parent().unwrap_or(Path::new("."));
     let start = normalize(root);
     // File → the file that first included it (the root has none).
     let mut parent: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
     parent.insert(start.clone(), None);
     let mut out = Vec::new();
+    let mut notes = IncludeNotes::default();
     let mut queue = std::collections::VecDeque::from([(start, 0usize)]);
     let mut full = false;
     while let Some((file, depth)) = queue.pop_front() {
@@ -209,7 +252,7 @@ pub fn include_graph(root: &Path, max_bytes: u64) -> Vec<PathBuf> {
                         .chain(std::iter::once(&target))
                         .map(|p| format!("`{}`", p.strip_prefix(dir).unwrap_or(p).display()))
                         .collect();
-                    note_include(
+                    notes.note(
                         &file,
                         span,
                         format!(
@@ -225,7 +268,7 @@ pub fn include_graph(root: &Path, max_bytes: u64) -> Vec<PathBuf> {
             }
             if out.len() >= MAX_INCLUDES {
                 full = true;
-                note_include(
+                notes.note(
                     &file,
                     span,
                     crate::rules::analysis_limit::message(
@@ -241,7 +284,7 @@ pub fn include_graph(root: &Path, max_bytes: u64) -> Vec<PathBuf> {
                 continue;
             }
             if depth + 1 > MAX_INCLUDE_DEPTH {
-                note_include(
+                notes.note(
                     &file,
                     span,
                     crate::rules::analysis_limit::message(
@@ -261,28 +304,31 @@ pub fn include_graph(root: &Path, max_bytes: u64) -> Vec<PathBuf> {
             queue.push_back((target, depth + 1));
         }
     }
-    out
+    IncludeGraph { files: out, notes }
 }
 
-/// The `analysis-limit` finding the include graph left for this file, if any.
-fn include_finding(path: &str, source: &SourceText) -> Option<Finding> {
-    let (span, message, count) =
-        INCLUDE_NOTES.with(|n| n.borrow_mut().remove(&normalize(Path::new(path))))?;
+/// The `analysis-limit` finding for the limit or cycle the include graph met
+/// in this file.
+fn include_finding(path: &str, source: &SourceText, note: &IncludeNote) -> Finding {
+    let IncludeNote {
+        span,
+        message,
+        count,
+    } = note;
+    let (span, count) = (*span, *count);
     let more = match count {
         1 => String::new(),
         n => format!(" (and {} more in this file)", n - 1),
     };
     let end = span.end.min(source.text().len());
-    Some(
-        Finding::new(&rules::ANALYSIS_LIMIT, format!("{message}{more}"))
-            .help("include each file once, from the top; GitLab stops at 150 includes per pipeline and 100 levels of nesting")
-            .at(Location::from_span(
-                path,
-                source,
-                Span::new(span.start.min(end), end),
-                None,
-            )),
-    )
+    Finding::new(&rules::ANALYSIS_LIMIT, format!("{message}{more}"))
+        .help("include each file once, from the top; GitLab stops at 150 includes per pipeline and 100 levels of nesting")
+        .at(Location::from_span(
+            path,
+            source,
+            Span::new(span.start.min(end), end),
+            None,
+        ))
 }
 
 /// The configuration document: the last one (a `spec:` header comes first).
@@ -308,8 +354,15 @@ fn get_str<'n>(node: &'n Node, key: &str) -> Option<&'n str> {
 
 /// Reads a CI file: its `id_tokens:` and the findings of its scripts.
 pub fn extract(path: &str, source: &SourceText) -> Extracted {
+    extract_with(path, source, None)
+}
+
+/// [`extract`], with the limit or cycle its project's include graph met in
+/// this file ([`IncludeNotes::get`]).
+pub fn extract_with(path: &str, source: &SourceText, include: Option<&IncludeNote>) -> Extracted {
     let mut out = Extracted::default();
-    out.findings.extend(include_finding(path, source));
+    out.findings
+        .extend(include.map(|note| include_finding(path, source, note)));
     let docs = match yaml::load(source.text(), &ci_tags) {
         Ok(d) => d,
         Err(e) if e.limit.is_some() => {

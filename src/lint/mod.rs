@@ -316,6 +316,9 @@ pub struct LintOptions<'a> {
     /// `.oidc-doctor.toml`: `[files]` filters directory walks, `[scope]` reaches the
     /// rules. (Severities and `[[ignore]]` apply to the findings afterwards.)
     pub config: Option<&'a Config>,
+    /// Limits and cycles the plan's include graphs met, reported by the files
+    /// where they were met ([`Run::new`] follows the graphs).
+    pub include_notes: Option<&'a crate::gitlab::ci::IncludeNotes>,
 }
 
 /// What the file name alone says about a file.
@@ -400,8 +403,9 @@ fn cloudformation(path: &str, source: &SourceText) -> Result<Extracted, String> 
 }
 
 /// `.gitlab-ci.yml` and the files it includes.
-fn gitlab_ci(path: &str, source: &SourceText) -> Result<Extracted, String> {
-    Ok(crate::gitlab::ci::extract(path, source))
+fn gitlab_ci(path: &str, source: &SourceText, opts: LintOptions<'_>) -> Result<Extracted, String> {
+    let note = opts.include_notes.and_then(|n| n.get(Path::new(path)));
+    Ok(crate::gitlab::ci::extract_with(path, source, note))
 }
 
 /// Lints one text. `explicit`: the user named this file, so a file that is not a
@@ -458,12 +462,12 @@ fn lint_source(
             SourceKind::Terraform,
             crate::policy::from_terraform::json_syntax::extract(path, &source),
         ),
-        NameKind::GitLabCi => (SourceKind::GitLabCi, gitlab_ci(path, &source)?),
+        NameKind::GitLabCi => (SourceKind::GitLabCi, gitlab_ci(path, &source, opts)?),
         NameKind::Yaml => {
             if looks_like_cloudformation_text(source.text()) {
                 (SourceKind::CloudFormation, cloudformation(path, &source)?)
             } else if crate::gitlab::ci::looks_like_gitlab_ci(source.text()) {
-                (SourceKind::GitLabCi, gitlab_ci(path, &source)?)
+                (SourceKind::GitLabCi, gitlab_ci(path, &source, opts)?)
             } else {
                 return Err(format!(
                     "{path}: not a CloudFormation template nor a GitLab CI file, skipped"
@@ -951,6 +955,8 @@ pub struct Run<'a> {
     /// Threads linting ahead of the report (see [`Run::parallel`]); `None`:
     /// each step lints its file on the caller's thread.
     workers: Option<workers::Workers>,
+    /// What following the include graphs met, for the files where it was met.
+    include_notes: std::sync::Arc<crate::gitlab::ci::IncludeNotes>,
     pub report: LintReport,
 }
 
@@ -965,6 +971,7 @@ impl<'a> Run<'a> {
         let mut report = report;
         // Files `.gitlab-ci.yml` includes are CI configuration, whatever their name.
         let mut ci_files: BTreeSet<PathBuf> = BTreeSet::new();
+        let mut include_notes = crate::gitlab::ci::IncludeNotes::default();
         // One entry per file to lint: the path alone (the display name is made from
         // it when the file is read), or what a FIFO or device named on the command
         // line gave, read at once (it cannot be read twice).
@@ -981,7 +988,7 @@ impl<'a> Run<'a> {
                     ));
                 }
                 read::open_nonblocking(path).map_err(|e| format!("cannot read {p}: {e}"))?;
-                note_ci_includes(path, None, &mut ci_files);
+                note_ci_includes(path, None, &mut ci_files, &mut include_notes);
                 planned.push(Planned::File(path.into(), true, NameKind::Other));
                 continue;
             }
@@ -989,7 +996,7 @@ impl<'a> Run<'a> {
                 // A FIFO, a process substitution (`<(…)`, a pipe), a device: read
                 // within the size and time limits, or refused (exit 2).
                 let bytes = read::read_path(path, MAX_FILE_BYTES).map_err(|e| e.message(p))?;
-                note_ci_includes(path, Some(&bytes), &mut ci_files);
+                note_ci_includes(path, Some(&bytes), &mut ci_files, &mut include_notes);
                 planned.push(Planned::Read(Box::new((
                     path.to_path_buf(),
                     bytes,
@@ -1037,7 +1044,7 @@ impl<'a> Run<'a> {
             found.sort();
             let before = ci_files.len();
             for f in &found {
-                note_ci_includes(f, None, &mut ci_files);
+                note_ci_includes(f, None, &mut ci_files, &mut include_notes);
             }
             // Included files are read even when the walk skipped them (hidden
             // `.gitlab/ci/…`, another extension).
@@ -1076,6 +1083,7 @@ impl<'a> Run<'a> {
             opts,
             scratch: Vec::new(),
             workers: None,
+            include_notes: std::sync::Arc::new(include_notes),
             report,
         })
     }
@@ -1088,7 +1096,11 @@ impl<'a> Run<'a> {
     pub fn parallel(mut self, threads: usize) -> Run<'a> {
         let planned = std::mem::take(&mut self.planned).collect::<Vec<_>>();
         if threads > 1 && planned.len() > 1 {
-            match workers::Workers::start(planned, self.opts.config.cloned(), threads) {
+            let shared = workers::Shared {
+                config: self.opts.config.cloned(),
+                include_notes: self.include_notes.clone(),
+            };
+            match workers::Workers::start(planned, shared, threads) {
                 Ok(workers) => self.workers = Some(workers),
                 Err(planned) => self.planned = planned.into_iter(),
             }
@@ -1113,7 +1125,13 @@ impl<'a> Run<'a> {
                 None => return Ok(false),
             },
             None => match self.planned.next() {
-                Some(entry) => lint_planned(entry, self.opts, &mut self.scratch),
+                Some(entry) => {
+                    let opts = LintOptions {
+                        include_notes: Some(&self.include_notes),
+                        ..self.opts
+                    };
+                    lint_planned(entry, opts, &mut self.scratch)
+                }
                 None => return Ok(false),
             },
         };
@@ -1201,14 +1219,21 @@ impl NotRegular {
 /// When `path` is a `.gitlab-ci.yml`, records the local files it includes
 /// (relative to its directory, the project root; glob patterns and `..` are
 /// not followed). `bytes`: its content when it was read already (a FIFO).
-fn note_ci_includes(path: &Path, bytes: Option<&[u8]>, out: &mut BTreeSet<PathBuf>) {
+fn note_ci_includes(
+    path: &Path,
+    bytes: Option<&[u8]>,
+    out: &mut BTreeSet<PathBuf>,
+    notes: &mut crate::gitlab::ci::IncludeNotes,
+) {
     if kind_by_name(path) != NameKind::GitLabCi {
         return;
     }
     // A file on disk: nested includes followed (see
     // [`crate::gitlab::ci::include_graph`]: bounded, each file read once).
     let Some(bytes) = bytes else {
-        out.extend(crate::gitlab::ci::include_graph(path, MAX_FILE_BYTES));
+        let graph = crate::gitlab::ci::include_graph(path, MAX_FILE_BYTES);
+        out.extend(graph.files);
+        notes.merge(graph.notes);
         return;
     };
     // Read already (a FIFO): its own includes.

@@ -22,6 +22,13 @@ use std::thread::JoinHandle;
 
 use super::{LintOptions, Outcome, Planned, lint_planned};
 use crate::config::Config;
+use crate::gitlab::ci::IncludeNotes;
+
+/// What every lint thread reads: the run's options, owned.
+pub struct Shared {
+    pub config: Option<Config>,
+    pub include_notes: Arc<IncludeNotes>,
+}
 
 /// Most files linted ahead of the one the report waits for.
 pub const AHEAD_FILES: usize = 256;
@@ -60,12 +67,12 @@ impl Queue {
     }
 }
 
-struct Shared {
+struct Window {
     queue: Mutex<Queue>,
     room: Condvar,
 }
 
-impl Shared {
+impl Window {
     fn lock(&self) -> MutexGuard<'_, Queue> {
         // A panicking lint thread fails the run through `Workers::next`; the
         // queue's counters stay consistent under the lock either way.
@@ -75,7 +82,7 @@ impl Shared {
 
 /// The lint threads of one run.
 pub struct Workers {
-    shared: Arc<Shared>,
+    shared: Arc<Window>,
     results: Option<mpsc::Receiver<(usize, Outcome)>>,
     /// Outcomes that arrived before their turn.
     early: BTreeMap<usize, Outcome>,
@@ -90,11 +97,11 @@ impl Workers {
     /// thread could be started (the caller lints on its own thread).
     pub fn start(
         planned: Vec<Planned>,
-        config: Option<Config>,
+        run: Shared,
         threads: usize,
     ) -> Result<Workers, Vec<Planned>> {
         let total = planned.len();
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(Window {
             queue: Mutex::new(Queue {
                 planned: planned.into_iter(),
                 next: 0,
@@ -105,15 +112,15 @@ impl Workers {
             }),
             room: Condvar::new(),
         });
-        let config = config.map(Arc::new);
+        let run = Arc::new(run);
         let (send, results) = mpsc::channel();
         let mut handles = Vec::new();
         for n in 0..threads.min(total) {
-            let (shared, send, config) = (shared.clone(), send.clone(), config.clone());
+            let (shared, send, run) = (shared.clone(), send.clone(), run.clone());
             let spawned = std::thread::Builder::new()
                 .name(format!("lint-{n}"))
                 .stack_size(STACK_BYTES)
-                .spawn(move || work(&shared, &send, config.as_deref()));
+                .spawn(move || work(&shared, &send, &run));
             match spawned {
                 Ok(handle) => handles.push(handle),
                 Err(_) => break, // fewer threads: slower, not wrong
@@ -202,8 +209,11 @@ impl Drop for Workers {
 
 /// One lint thread: takes the next file while the window has room, lints it,
 /// sends the outcome.
-fn work(shared: &Shared, send: &mpsc::Sender<(usize, Outcome)>, config: Option<&Config>) {
-    let opts = LintOptions { config };
+fn work(shared: &Window, send: &mpsc::Sender<(usize, Outcome)>, run: &Shared) {
+    let opts = LintOptions {
+        config: run.config.as_ref(),
+        include_notes: Some(&run.include_notes),
+    };
     let mut scratch = Vec::new();
     loop {
         let (index, entry) = {
@@ -261,6 +271,13 @@ mod tests {
         (dir, planned)
     }
 
+    fn no_options() -> Shared {
+        Shared {
+            config: None,
+            include_notes: Arc::default(),
+        }
+    }
+
     fn paths(outcomes: impl Iterator<Item = Outcome>) -> Vec<String> {
         outcomes
             .map(|o| match o {
@@ -281,7 +298,9 @@ mod tests {
                 Planned::Read(_) => unreachable!(),
             })
             .collect();
-        let mut workers = Workers::start(planned, None, 3).ok().expect("threads");
+        let mut workers = Workers::start(planned, no_options(), 3)
+            .ok()
+            .expect("threads");
         let got = paths(std::iter::from_fn(|| workers.next().expect("no error")));
         assert_eq!(got, expected);
         assert!(workers.next().expect("no error").is_none());
@@ -290,7 +309,9 @@ mod tests {
     #[test]
     fn threads_wait_for_a_slow_report_within_the_window() {
         let (_dir, planned) = tree(AHEAD_FILES * 2);
-        let mut workers = Workers::start(planned, None, 2).ok().expect("threads");
+        let mut workers = Workers::start(planned, no_options(), 2)
+            .ok()
+            .expect("threads");
         assert!(workers.next().expect("no error").is_some());
         // However long the report takes over its first file, both threads stop
         // at the window's edge (waited for, not timed: a slow machine only
@@ -314,7 +335,9 @@ mod tests {
     #[test]
     fn dropping_the_run_early_stops_the_threads() {
         let (_dir, planned) = tree(AHEAD_FILES * 4);
-        let mut workers = Workers::start(planned, None, 2).ok().expect("threads");
+        let mut workers = Workers::start(planned, no_options(), 2)
+            .ok()
+            .expect("threads");
         assert!(workers.next().expect("no error").is_some());
         let shared = workers.shared.clone();
         drop(workers); // joins every thread
