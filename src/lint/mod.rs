@@ -26,6 +26,12 @@
 //! cross-file checks may need keeps only its path, and is read again, one file at
 //! a time, when the tree turns out to declare a provider or an `id_tokens`
 //! audience ([`LintReport::cross_check`]).
+//!
+//! With [`Run::parallel`], files are linted on several threads ahead of the
+//! report (`workers`: a bounded window, outcomes handed back in the plan's
+//! order), so what is reported, and in which order, never depends on the
+//! number of threads. Nothing a file's lint needs from the plan is kept per
+//! thread: the include graphs' notes travel in [`LintOptions`].
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -1091,7 +1097,7 @@ impl<'a> Run<'a> {
     /// Lints on `threads` threads ahead of the report, in the plan's order:
     /// each step then takes the next file's outcome as soon as it is ready. At
     /// most a bounded number of files, and of their bytes, wait for their turn
-    /// ([`workers`]), so memory stays flat however far the threads could run
+    /// (`workers`), so memory stays flat however far the threads could run
     /// ahead of a slow report. `threads` of 1 or a plan of one file: no threads.
     pub fn parallel(mut self, threads: usize) -> Run<'a> {
         let planned = std::mem::take(&mut self.planned).collect::<Vec<_>>();
