@@ -93,6 +93,9 @@ impl ProjectRoot {
 #[derive(Debug, Default)]
 pub struct Fingerprinter {
     seen: std::collections::HashMap<[u8; 32], usize>,
+    /// The last path made relative, and what it became: a file's findings
+    /// come together, so one entry spares most of the path work.
+    last: Option<(String, String)>,
 }
 
 impl Fingerprinter {
@@ -103,7 +106,10 @@ impl Fingerprinter {
         root: &ProjectRoot,
         source: Option<&SourceText>,
     ) -> Fingerprinted {
-        let project_path = finding.location.as_ref().map(|l| root.relative(&l.path));
+        let project_path = finding
+            .location
+            .as_ref()
+            .map(|l| self.relative(root, &l.path));
         let snippet = finding.location.as_ref().and_then(|l| {
             let span = l.span?;
             let text = source?.text();
@@ -141,6 +147,19 @@ impl Fingerprinter {
             fingerprint,
             project_path,
             snippet,
+        }
+    }
+
+    /// [`ProjectRoot::relative`], remembered for the last path (one root per
+    /// fingerprinter: the run's).
+    fn relative(&mut self, root: &ProjectRoot, path: &str) -> String {
+        match &self.last {
+            Some((p, rel)) if p == path => rel.clone(),
+            _ => {
+                let rel = root.relative(path);
+                self.last = Some((path.to_string(), rel.clone()));
+                rel
+            }
         }
     }
 }

@@ -141,3 +141,48 @@ fn a_baseline_written_on_many_threads_is_the_one_thread_baseline_and_silences_th
     assert_eq!(v["findings"].as_array().unwrap().len(), 0, "{v}");
     assert_eq!(code, 0);
 }
+
+#[test]
+fn findings_the_configuration_changes_or_drops_are_shown_the_same_on_many_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    tree(dir.path());
+    let config = dir.path().join("oidc-doctor.toml");
+    std::fs::write(
+        &config,
+        "[rules]\nwildcard-principal = \"warning\"\n\n[[ignore]]\nrule = \"wildcard-principal\"\npath = \"p03/*.json\"\nreason = \"accepted\"\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let one = lint(dir.path(), "1", "human", &["--config", config]);
+    let many = lint(dir.path(), "3", "human", &["--config", config]);
+    assert!(
+        one == many,
+        "-j1 and -j3 differ with a configuration\n{}",
+        String::from_utf8_lossy(&many.2)
+    );
+    // What was compared: every wildcard-principal a warning now, none under p03/.
+    let text = String::from_utf8(many.1).unwrap();
+    assert!(text.contains("⚠ statement 0 allows `\"Principal\": \"*\"`"));
+    assert!(!text.contains("× statement 0 allows `\"Principal\": \"*\"`"));
+    let (_, stdout, _) = lint(dir.path(), "3", "json", &["--config", config]);
+    let v: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
+    let wildcard: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "wildcard-principal")
+        .collect();
+    // 490 generated and the fixtures' 2, less the generated ones under p03/ (ignored).
+    assert!(wildcard.iter().all(|f| f["severity"] == "warning"));
+    assert!(
+        wildcard
+            .iter()
+            .all(|f| !f["location"]["path"].as_str().unwrap().contains("/p03/"))
+    );
+    assert_eq!(wildcard.len(), 2 + 490 - under_p03(), "{}", wildcard.len());
+}
+
+/// The generated files with `"Principal": "*"` under `p03/`.
+fn under_p03() -> usize {
+    (0..700).filter(|i| i % 23 == 3 && i % 10 >= 3).count()
+}

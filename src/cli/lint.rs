@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Args;
 
@@ -73,9 +74,13 @@ pub fn run(args: &LintArgs, cli: &Cli) -> Result<ExitCode, CliError> {
         _ => None,
     };
     let jobs = args.jobs.map_or_else(default_jobs, usize::from);
-    let run = Run::new(&paths, opts, LintReport::streaming())
-        .map_err(CliError::new)?
-        .parallel(jobs);
+    let style = report::human::Style { color: use_color() };
+    let mut run = Run::new(&paths, opts, LintReport::streaming()).map_err(CliError::new)?;
+    if cli.format == Format::Human && !args.write_baseline {
+        // Rendering is most of a human report's work: the lint threads do it.
+        run = run.render_ahead(human_renderer(config.clone(), style));
+    }
+    let run = run.parallel(jobs);
     let tally = Tally::default();
     let mut stream = Stream {
         run,
@@ -111,7 +116,7 @@ pub fn run(args: &LintArgs, cli: &Cli) -> Result<ExitCode, CliError> {
     let root = stream.root.clone();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let written = match cli.format {
-        Format::Human => write_human(&mut stream, use_color(), &mut out),
+        Format::Human => write_human(&mut stream, style, &mut out),
         Format::Json => {
             let summary = || tally.summary();
             let items = std::iter::from_fn(|| stream.next_batch()).flat_map(|b| b.items);
@@ -216,6 +221,8 @@ struct Stream<'r> {
 struct Batch {
     files: Vec<LintedFile>,
     items: Vec<Fingerprinted>,
+    /// Each item as a lint thread rendered it for the human report, if one did.
+    rendered: Vec<Option<String>>,
 }
 
 impl Batch {
@@ -270,17 +277,28 @@ impl Stream<'_> {
 
     /// Takes the files' findings (sorted together) through the pipeline.
     fn batch(&mut self, mut files: Vec<LintedFile>) -> Batch {
-        let mut findings: Vec<Finding> = files
+        // Each finding with its rendering, when a lint thread made one (the
+        // first findings of a file; the cross-file checks' come after them).
+        let mut findings: Vec<(Finding, Option<String>)> = files
             .iter_mut()
-            .flat_map(|f| std::mem::take(&mut f.findings))
+            .flat_map(|f| {
+                let rendered = std::mem::take(&mut f.rendered);
+                std::mem::take(&mut f.findings).into_iter().zip(
+                    rendered
+                        .into_iter()
+                        .map(Some)
+                        .chain(std::iter::repeat(None)),
+                )
+            })
             .collect();
         if files.len() > 1 {
-            findings.sort_by(|a, b| lint::sort_key(a).cmp(&lint::sort_key(b)));
+            findings.sort_by(|a, b| lint::sort_key(&a.0).cmp(&lint::sort_key(&b.0)));
         }
         let by_path: HashMap<&str, &SourceText> =
             files.iter().map(|f| (f.path.as_str(), &f.source)).collect();
         let mut items = Vec::with_capacity(findings.len());
-        for finding in findings {
+        let mut rendered = Vec::with_capacity(findings.len());
+        for (finding, shown) in findings {
             let source = finding
                 .location
                 .as_ref()
@@ -302,9 +320,14 @@ impl Stream<'_> {
             }
             self.tally.count(item.finding.severity);
             items.push(item);
+            rendered.push(shown);
         }
         drop(by_path);
-        Batch { files, items }
+        Batch {
+            files,
+            items,
+            rendered,
+        }
     }
 
     /// The run's end: `Err` when a file named on the command line failed.
@@ -334,19 +357,47 @@ fn load_config(args: &LintArgs) -> Result<Option<Config>, CliError> {
     .map_err(CliError::new)
 }
 
-/// Writes the human report: each finding rendered and written in turn, then
-/// the summary line.
-fn write_human(stream: &mut Stream<'_>, color: bool, out: &mut impl Write) -> std::io::Result<()> {
-    let style = report::human::Style { color };
+/// How the human report shows a finding of a linted file: what
+/// [`write_human`] would write for it, made on a lint thread instead.
+fn human_renderer(config: Option<Config>, style: report::human::Style) -> Arc<lint::Render> {
+    Arc::new(move |f: &Finding, source: Option<&SourceText>| {
+        let adjusted;
+        let f = match &config {
+            // Dropped by the configuration: never shown.
+            Some(c) => match c.adjust(f.clone()) {
+                Some(f) => {
+                    adjusted = f;
+                    &adjusted
+                }
+                None => return String::new(),
+            },
+            None => f,
+        };
+        report::human::finding(f, source, style)
+    })
+}
+
+/// Writes the human report: each finding rendered (unless a lint thread did
+/// already) and written in turn, then the summary line.
+fn write_human(
+    stream: &mut Stream<'_>,
+    style: report::human::Style,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
     while let Some(batch) = stream.next_batch() {
         let sources = batch.sources();
-        for item in &batch.items {
-            let f = &item.finding;
-            let source = f
-                .location
-                .as_ref()
-                .and_then(|l| sources.get(l.path.as_str()).copied());
-            out.write_all(report::human::finding(f, source, style).as_bytes())?;
+        for (item, shown) in batch.items.iter().zip(&batch.rendered) {
+            match shown {
+                Some(text) => out.write_all(text.as_bytes())?,
+                None => {
+                    let f = &item.finding;
+                    let source = f
+                        .location
+                        .as_ref()
+                        .and_then(|l| sources.get(l.path.as_str()).copied());
+                    out.write_all(report::human::finding(f, source, style).as_bytes())?;
+                }
+            }
             out.write_all(b"\n")?;
         }
     }

@@ -59,7 +59,17 @@ pub struct LintedFile {
     pub path: String,
     pub source: SourceText,
     pub findings: Vec<Finding>,
+    /// The first findings as the report shows them, when a lint thread
+    /// rendered them ahead of the report ([`Run::render_ahead`]): the rest
+    /// (the cross-file checks' findings) are rendered by the report.
+    pub rendered: Vec<String>,
 }
+
+/// How the report shows one finding of a file (the configuration's severity
+/// applied): given to [`Run::render_ahead`] so that lint threads do it.
+/// The source is the file's when the finding is located in it, as the report
+/// looks it up.
+pub type Render = dyn Fn(&Finding, Option<&SourceText>) -> String + Send + Sync;
 
 /// What one file declared that another file's checks may need.
 #[derive(Debug, Clone, Default)]
@@ -260,6 +270,7 @@ impl LintReport {
         if self.stream && !file.findings.is_empty() {
             // Sorted by `Outcome::linted`.
             let findings = std::mem::take(&mut file.findings);
+            let rendered = std::mem::take(&mut file.rendered);
             // Kept for the cross-file checks below as well: a copy of the source
             // (few files declare a provider or come from a pipe).
             let needed = declares || (has_policies && reread.is_none());
@@ -273,6 +284,7 @@ impl LintReport {
                 path: file.path.clone(),
                 source,
                 findings,
+                rendered,
             });
         }
         if file.findings.is_empty() && !declares {
@@ -317,7 +329,7 @@ pub fn sort_key(f: &Finding) -> (&str, usize, usize, &'static str, &str) {
 }
 
 /// What a lint run is told besides the paths.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Clone, Copy, Default)]
 pub struct LintOptions<'a> {
     /// `.oidc-doctor.toml`: `[files]` filters directory walks, `[scope]` reaches the
     /// rules. (Severities and `[[ignore]]` apply to the findings afterwards.)
@@ -325,6 +337,19 @@ pub struct LintOptions<'a> {
     /// Limits and cycles the plan's include graphs met, reported by the files
     /// where they were met ([`Run::new`] follows the graphs).
     pub include_notes: Option<&'a crate::gitlab::ci::IncludeNotes>,
+    /// Renders each linted file's findings on the thread that linted it
+    /// ([`Run::render_ahead`]).
+    pub render: Option<&'a Render>,
+}
+
+impl std::fmt::Debug for LintOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LintOptions")
+            .field("config", &self.config)
+            .field("include_notes", &self.include_notes)
+            .field("render", &self.render.is_some())
+            .finish()
+    }
 }
 
 /// What the file name alone says about a file.
@@ -579,6 +604,7 @@ fn run_extracted(
             path: path.to_string(),
             source,
             findings,
+            rendered: Vec::new(),
         },
         facts,
     )
@@ -672,6 +698,7 @@ fn lint_json(
             path: path.to_string(),
             source,
             findings,
+            rendered: Vec::new(),
         },
         facts,
     ))
@@ -872,7 +899,10 @@ impl Outcome {
     /// memory of outcomes waiting their turn ([`workers`]).
     pub(crate) fn held_bytes(&self) -> usize {
         match self {
-            Outcome::Linted(linted) => linted.0.source.text().len(),
+            Outcome::Linted(linted) => {
+                linted.0.source.text().len()
+                    + linted.0.rendered.iter().map(String::len).sum::<usize>()
+            }
             _ => 0,
         }
     }
@@ -919,6 +949,7 @@ fn lint_bytes_kind(
                 path: display.to_string(),
                 source,
                 findings: vec![f],
+                rendered: Vec::new(),
             };
             Outcome::linted(file, FileFacts::default(), None)
         }
@@ -963,6 +994,8 @@ pub struct Run<'a> {
     workers: Option<workers::Workers>,
     /// What following the include graphs met, for the files where it was met.
     include_notes: std::sync::Arc<crate::gitlab::ci::IncludeNotes>,
+    /// Given by [`Run::render_ahead`]: used by the lint threads only.
+    render: Option<std::sync::Arc<Render>>,
     pub report: LintReport,
 }
 
@@ -1090,6 +1123,7 @@ impl<'a> Run<'a> {
             scratch: Vec::new(),
             workers: None,
             include_notes: std::sync::Arc::new(include_notes),
+            render: None,
             report,
         })
     }
@@ -1105,6 +1139,7 @@ impl<'a> Run<'a> {
             let shared = workers::Shared {
                 config: self.opts.config.cloned(),
                 include_notes: self.include_notes.clone(),
+                render: self.render.clone(),
             };
             match workers::Workers::start(planned, shared, threads) {
                 Ok(workers) => self.workers = Some(workers),
@@ -1113,6 +1148,15 @@ impl<'a> Run<'a> {
         } else {
             self.planned = planned.into_iter();
         }
+        self
+    }
+
+    /// Has the lint threads of [`Run::parallel`] (call it after this) also
+    /// render each file's findings as `render` does, so that the report only
+    /// writes them ([`LintedFile::rendered`]). Without threads nothing is
+    /// rendered ahead: the report's own thread would do the same work.
+    pub fn render_ahead(mut self, render: std::sync::Arc<Render>) -> Run<'a> {
+        self.render = Some(render);
         self
     }
 
@@ -1146,8 +1190,25 @@ impl<'a> Run<'a> {
     }
 }
 
-/// Lints one planned file (on whichever thread).
+/// Lints one planned file (on whichever thread), and renders its findings
+/// when told to ([`LintOptions::render`]).
 fn lint_planned(entry: Planned, opts: LintOptions<'_>, scratch: &mut Vec<u8>) -> Outcome {
+    let mut outcome = lint_planned_file(entry, opts, scratch);
+    if let (Some(render), Outcome::Linted(linted)) = (opts.render, &mut outcome) {
+        let file = &mut linted.0;
+        file.rendered = file
+            .findings
+            .iter()
+            .map(|f| {
+                let here = f.location.as_ref().is_some_and(|l| l.path == file.path);
+                render(f, here.then_some(&file.source))
+            })
+            .collect();
+    }
+    outcome
+}
+
+fn lint_planned_file(entry: Planned, opts: LintOptions<'_>, scratch: &mut Vec<u8>) -> Outcome {
     match entry {
         // Every `Planned::File` is a regular file: the walk keeps only those,
         // and a path named on the command line was `stat`ed when planned.

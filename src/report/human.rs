@@ -304,6 +304,15 @@ fn shown_width(c: char) -> usize {
 /// Columns of `s` as shown, or `None` past `limit` columns or past half of
 /// [`SNIPPET_LINE_CHARS`] characters (a line of zero-width characters).
 fn width_within(s: &str, limit: usize) -> Option<usize> {
+    // Printable ASCII (most snippets): a column per byte, decided on the bytes.
+    let half = SNIPPET_LINE_CHARS / 2;
+    let probe = s.len().min(limit.min(half) + 1);
+    if s.as_bytes()
+        .get(..probe)
+        .is_some_and(|b| b.iter().all(|c| (b' '..=b'~').contains(c)))
+    {
+        return (s.len() <= limit && s.len() <= half).then_some(s.len());
+    }
     let mut cols = 0;
     for (n, c) in s.chars().enumerate() {
         cols += shown_width(c);
@@ -955,6 +964,44 @@ pub fn who(r: &crate::who::WhoReport, style: Style) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`width_within`] without its ASCII shortcut.
+    fn width_within_by_chars(s: &str, limit: usize) -> Option<usize> {
+        let mut cols = 0;
+        for (n, c) in s.chars().enumerate() {
+            cols += shown_width(c);
+            if cols > limit || n >= SNIPPET_LINE_CHARS / 2 {
+                return None;
+            }
+        }
+        Some(cols)
+    }
+
+    #[test]
+    fn the_ascii_shortcut_of_width_within_changes_nothing() {
+        let half = SNIPPET_LINE_CHARS / 2;
+        for len in [0, 1, 7, 8, 9, half - 1, half, half + 1, half + 5] {
+            for tail in ["", "é", "\u{1b}", "\t", "日"] {
+                let s = format!("{}{tail}", "a".repeat(len));
+                for limit in [
+                    0,
+                    1,
+                    8,
+                    len.saturating_sub(1),
+                    len,
+                    len + 1,
+                    half,
+                    half + 10,
+                ] {
+                    assert_eq!(
+                        width_within(&s, limit),
+                        width_within_by_chars(&s, limit),
+                        "{len} {tail:?} {limit}"
+                    );
+                }
+            }
+        }
+    }
     use crate::finding::{Category, Finding, Location};
     use crate::json::Span;
 

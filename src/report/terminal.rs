@@ -49,11 +49,13 @@ pub fn escaped(c: char) -> String {
 
 /// The byte offset of the first character of `s` that `unsafe_char` (one of
 /// [`is_unsafe`], [`is_unsafe_inline`]) accepts: `s.find(unsafe_char)`, faster.
-/// Every such character begins with one of a few bytes — an ASCII control, DEL,
-/// or the lead byte 0xC2 (C1 controls), 0xD8 (U+061C) or 0xE2 (bidi controls,
-/// line separators) — so bytes are compared and a character decoded only there
-/// (none of them is a continuation byte, so a match is a character boundary).
-/// Every line of every human report, and every JSON string, passes through here.
+/// Every such character begins with an ASCII control, DEL, or one of three
+/// two-byte prefixes — 0xC2 0x80–0x9F (C1 controls), 0xD8 0x9C (U+061C), 0xE2
+/// 0x80–0x81 (U+2000–U+207F: bidi controls, line separators) — so bytes are
+/// compared and a character decoded only there (no prefix starts with a
+/// continuation byte, so a match is a character boundary; the box drawing of a
+/// report, 0xE2 0x94–0x95, is passed over without decoding). Every line of
+/// every human report, and every JSON string, passes through here.
 pub fn find_unsafe(s: &str, unsafe_char: fn(char) -> bool) -> Option<usize> {
     let bytes = s.as_bytes();
     let mut from = 0;
@@ -63,7 +65,14 @@ pub fn find_unsafe(s: &str, unsafe_char: fn(char) -> bool) -> Option<usize> {
                 .get(from..)?
                 .iter()
                 .position(|&b| b < 0x20 || b == 0x7f || b == 0xc2 || b == 0xd8 || b == 0xe2)?;
-        if s.get(at..)?.chars().next().is_some_and(unsafe_char) {
+        let second = bytes.get(at + 1).copied().unwrap_or(0);
+        let candidate = match bytes.get(at) {
+            Some(0xc2) => (0x80..=0x9f).contains(&second),
+            Some(0xd8) => second == 0x9c,
+            Some(0xe2) => second == 0x80 || second == 0x81,
+            _ => true,
+        };
+        if candidate && s.get(at..)?.chars().next().is_some_and(unsafe_char) {
             return Some(at);
         }
         from = at + 1;

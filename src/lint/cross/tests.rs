@@ -14,6 +14,7 @@ fn file(path: &str, text: &str) -> LintedFile {
         path: path.into(),
         source: SourceText::new(text),
         findings: Vec::new(),
+        rendered: Vec::new(),
     }
 }
 
