@@ -204,6 +204,9 @@ def main():
                     help="share of clean policies with a StringLike release/* subject")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--binary", default="target/release/oidc-doctor")
+    ap.add_argument("--jobs", type=int, default=1,
+                    help="lint threads (-j); above 1 nothing is pinned, and -j 1 is timed in the"
+                         " same runs, interleaved, for the speed-up")
     args = ap.parse_args()
 
     if not os.path.exists(args.binary):
@@ -218,9 +221,16 @@ def main():
         if found != planted or report["summary"]["files"] != args.files:
             sys.exit(f"MISMATCH: planted {dict(planted)}, found {dict(found)}, files {report['summary']['files']}")
 
-        pinned = pin_to_one_core()
         binary = os.path.abspath(args.binary)
-        times = [spawn_timed([binary, "lint", tmp, "--format", "json"])[0] for _ in range(args.runs)]
+        run = lambda jobs: spawn_timed([binary, "lint", tmp, "--format", "json", "-j", str(jobs)])[0]
+        many_times, one_times = [], []
+        if args.jobs > 1:
+            # Unpinned, -j N and -j 1 alternately, so both meet the same machine.
+            for _ in range(args.runs):
+                many_times.append(run(args.jobs))
+                one_times.append(run(1))
+        pinned = pin_to_one_core()
+        times = [run(1) for _ in range(args.runs)]
         one = os.path.join(tmp, "team-00", "trust-00000.json")
         # The harness's own cost, measured the same way: a process that does nothing.
         floor = [spawn_timed(["/bin/true"])[0] for _ in range(50)]
@@ -236,6 +246,11 @@ def main():
           f" ({statistics.median(c for _, c in single)*1000:.2f} ms CPU) over 50 runs;"
           f" the harness starting /bin/true the same way: {statistics.median(floor)*1000:.2f} ms")
     print(f"pinned to core 0: {'yes' if pinned else 'no (sched_setaffinity unavailable)'}")
+    if many_times:
+        many, one = statistics.median(many_times), statistics.median(one_times)
+        print(f"unpinned, interleaved: -j {args.jobs} median {many*1000:.0f} ms"
+              f" ({args.files/many:,.0f} files/s), -j 1 median {one*1000:.0f} ms"
+              f" ({args.files/one:,.0f} files/s): {one/many:.2f}x")
     print(f"peak RSS of one lint process: {peak_kib/1024:.1f} MiB")
 
 

@@ -39,6 +39,19 @@ pub struct Fingerprinted {
     pub snippet: Option<String>,
 }
 
+impl Fingerprinted {
+    /// A finding for a report that shows neither fingerprints nor project paths
+    /// (human output without a baseline): nothing is hashed.
+    pub fn without_fingerprint(finding: Finding) -> Fingerprinted {
+        Fingerprinted {
+            finding,
+            fingerprint: String::new(),
+            project_path: None,
+            snippet: None,
+        }
+    }
+}
+
 /// Where paths are made relative to: `$CI_PROJECT_DIR` when set, else the working
 /// directory.
 #[derive(Debug, Clone, Default)]
@@ -141,7 +154,7 @@ impl Fingerprinter {
         h.update(n.to_string().as_bytes());
         *n += 1;
         let digest = h.finalize();
-        let fingerprint = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        let fingerprint = hex(digest.get(..16).unwrap_or_default());
         Fingerprinted {
             finding,
             fingerprint,
@@ -164,9 +177,26 @@ impl Fingerprinter {
     }
 }
 
+/// Lowercase hexadecimal, two digits a byte (one allocation, not one a byte).
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_is_two_lowercase_digits_a_byte() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xab, 0xff]), "000fabff");
+        assert_eq!(hex(&[]), "");
+    }
 
     #[test]
     fn paths_are_made_relative_to_the_root() {

@@ -87,6 +87,9 @@ pub fn run(args: &LintArgs, cli: &Cli) -> Result<ExitCode, CliError> {
         stdin,
         done: false,
         fingerprinter: Fingerprinter::default(),
+        // The human report shows no fingerprint: without a baseline to apply
+        // or write, none is computed.
+        fingerprints: cli.format != Format::Human || args.baseline.is_some(),
         root: ProjectRoot::from_env(),
         config: config.as_ref(),
         known,
@@ -114,7 +117,7 @@ pub fn run(args: &LintArgs, cli: &Cli) -> Result<ExitCode, CliError> {
     // held whole. A closed stdout (`| head`) is not an error of the lint: the
     // exit code still says what was found.
     let root = stream.root.clone();
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut out = std::io::BufWriter::with_capacity(64 << 10, std::io::stdout().lock());
     let written = match cli.format {
         Format::Human => write_human(&mut stream, style, &mut out),
         Format::Json => {
@@ -209,6 +212,8 @@ struct Stream<'r> {
     /// The cross-file checks have run: nothing more comes.
     done: bool,
     fingerprinter: Fingerprinter,
+    /// Whether the report needs fingerprints (a machine format, a baseline).
+    fingerprints: bool,
     root: ProjectRoot,
     config: Option<&'r Config>,
     known: Option<HashSet<String>>,
@@ -303,7 +308,11 @@ impl Stream<'_> {
                 .location
                 .as_ref()
                 .and_then(|l| by_path.get(l.path.as_str()).copied());
-            let mut item = self.fingerprinter.take(finding, &self.root, source);
+            let mut item = if self.fingerprints {
+                self.fingerprinter.take(finding, &self.root, source)
+            } else {
+                Fingerprinted::without_fingerprint(finding)
+            };
             if let Some(c) = self.config {
                 match c.adjust(item.finding) {
                     Some(f) => item.finding = f,

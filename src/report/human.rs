@@ -362,6 +362,19 @@ fn cut_start(line: &str, anchor: usize, budget: usize) -> usize {
 /// Cuts `line` (one source line without its break) to `budget` columns around
 /// `anchor` (a byte offset in it), mapping the byte offsets in `marks`.
 fn cut_line(line: &str, anchor: Option<usize>, marks: [Option<usize>; 2], budget: usize) -> Cut {
+    cut_line_with(line, anchor, marks, budget, true)
+}
+
+/// [`cut_line`]; `ascii_run`: the leading run of printable ASCII that fits is
+/// copied at once (a column per byte) instead of character by character — the
+/// same result, which the tests check against `false`.
+fn cut_line_with(
+    line: &str,
+    anchor: Option<usize>,
+    marks: [Option<usize>; 2],
+    budget: usize,
+    ascii_run: bool,
+) -> Cut {
     let budget = budget.max(8);
     let start = anchor.map_or(0, |a| cut_start(line, a.min(line.len()), budget));
     let mut text = String::new();
@@ -373,7 +386,35 @@ fn cut_line(line: &str, anchor: Option<usize>, marks: [Option<usize>; 2], budget
     let mut out_marks = [None, None];
     let mut end = start;
     let mut cut_right = false;
-    for (taken, (i, c)) in line.get(start..).unwrap_or("").char_indices().enumerate() {
+    let rest = line.get(start..).unwrap_or("");
+    // Characters that fit whatever follows them: one column each, and one
+    // column kept for the `…`.
+    let run = if ascii_run {
+        let fits = (budget - 1).saturating_sub(col).min(SNIPPET_LINE_CHARS);
+        rest.bytes()
+            .take(fits)
+            .take_while(|b| (b' '..=b'~').contains(b))
+            .count()
+    } else {
+        0
+    };
+    if run > 0 {
+        for (out, m) in out_marks.iter_mut().zip(marks) {
+            if let Some(m) = m.filter(|m| (start..start + run).contains(m)) {
+                *out = Some((text.len() + (m - start), col + (m - start)));
+            }
+        }
+        text.push_str(rest.get(..run).unwrap_or(""));
+        col += run;
+        end = start + run;
+    }
+    for (taken, (i, c)) in rest
+        .get(run..)
+        .unwrap_or("")
+        .char_indices()
+        .enumerate()
+        .map(|(n, (i, c))| (n + run, (i + run, c)))
+    {
         let at = start + i;
         for (out, m) in out_marks.iter_mut().zip(marks) {
             if m == Some(at) {
@@ -975,6 +1016,36 @@ mod tests {
             }
         }
         Some(cols)
+    }
+
+    #[test]
+    fn the_ascii_run_of_cut_line_changes_nothing() {
+        let lines = [
+            String::new(),
+            "a".repeat(300),
+            format!("{}é{}", "x".repeat(50), "y".repeat(200)),
+            format!("\t{}\u{1b}[2J{}", "k".repeat(90), "日本".repeat(40)),
+            format!("{}\t{}", "v".repeat(7), "w".repeat(7)),
+            "short".into(),
+        ];
+        for line in &lines {
+            let n = line.len();
+            let offsets: Vec<usize> = (0..=n).filter(|i| line.is_char_boundary(*i)).collect();
+            for budget in [8, 9, 40, 119, 120, 400] {
+                for &anchor in offsets.iter().step_by(7).chain(std::iter::once(&n)) {
+                    for &m in offsets.iter().step_by(11).chain(std::iter::once(&n)) {
+                        let marks = [Some(anchor), Some(m)];
+                        let fast = cut_line_with(line, Some(anchor), marks, budget, true);
+                        let slow = cut_line_with(line, Some(anchor), marks, budget, false);
+                        assert_eq!(
+                            (fast.text, fast.marks, fast.content_end),
+                            (slow.text, slow.marks, slow.content_end),
+                            "{line:?} anchor {anchor} mark {m} budget {budget}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

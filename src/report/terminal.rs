@@ -60,6 +60,7 @@ pub fn find_unsafe(s: &str, unsafe_char: fn(char) -> bool) -> Option<usize> {
     let bytes = s.as_bytes();
     let mut from = 0;
     loop {
+        from = skip_plain_words(bytes, from);
         let at = from
             + bytes
                 .get(from..)?
@@ -77,6 +78,27 @@ pub fn find_unsafe(s: &str, unsafe_char: fn(char) -> bool) -> Option<usize> {
         }
         from = at + 1;
     }
+}
+
+/// `from` moved past every following 8-byte word of printable ASCII (0x20–0x7E),
+/// decided eight bytes at a time: most of a report is such text.
+fn skip_plain_words(bytes: &[u8], mut from: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(word) = bytes.get(from..from + 8) {
+        let mut array = [0u8; 8];
+        array.copy_from_slice(word);
+        let x = u64::from_le_bytes(array);
+        // A byte below 0x20, or one above 0x7E (its high bit set, or 0x7F
+        // carrying into it): the whole-word answers are exact.
+        let below = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+        let above = (x.wrapping_add(ONES) | x) & HIGH;
+        if below | above != 0 {
+            break;
+        }
+        from += 8;
+    }
+    from
 }
 
 fn escape_with(s: &str, unsafe_char: fn(char) -> bool) -> Cow<'_, str> {
@@ -312,9 +334,29 @@ mod tests {
                     format!("{c}"),
                     format!("ab\u{e9}{c}x{c}"),
                     format!("\u{2029}{c}"),
+                    // Past the eight-byte words of plain text.
+                    format!("0123456789abcdefg{c}0123456789{c}"),
                 ] {
                     assert_eq!(find_unsafe(&s, pred), s.find(pred), "U+{code:04X} in {s:?}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn plain_words_are_skipped_exactly() {
+        for b in 0..=255u8 {
+            for pos in 0..8 {
+                let mut word = *b"abcdefgh";
+                word[pos] = b;
+                let plain = (0x20..=0x7e).contains(&b);
+                let mut bytes = word.to_vec();
+                bytes.extend_from_slice(b"ijklmnop\n");
+                assert_eq!(
+                    skip_plain_words(&bytes, 0),
+                    if plain { 16 } else { 0 },
+                    "byte {b:#x} at {pos}"
+                );
             }
         }
     }
