@@ -70,13 +70,16 @@ struct Queue {
     waiting: usize,
     /// The run is over (dropped early): take nothing more.
     stop: bool,
+    /// The byte window: [`AHEAD_BYTES`] (smaller in tests).
+    ahead_bytes: usize,
 }
 
 impl Queue {
     /// Whether the file at `index` (the next to hand out, or one a thread
     /// holds) may be linted now.
     fn may_lint(&self, index: usize) -> bool {
-        index == self.consumed || (index < self.consumed + AHEAD_FILES && self.held < AHEAD_BYTES)
+        index == self.consumed
+            || (index < self.consumed + AHEAD_FILES && self.held < self.ahead_bytes)
     }
 }
 
@@ -113,6 +116,16 @@ impl Workers {
         run: Shared,
         threads: usize,
     ) -> Result<Workers, Vec<Planned>> {
+        Workers::start_within(planned, run, threads, AHEAD_BYTES)
+    }
+
+    /// [`Workers::start`] with a byte window of `ahead_bytes`.
+    fn start_within(
+        planned: Vec<Planned>,
+        run: Shared,
+        threads: usize,
+        ahead_bytes: usize,
+    ) -> Result<Workers, Vec<Planned>> {
         let total = planned.len();
         let shared = Arc::new(Window {
             queue: Mutex::new(Queue {
@@ -122,6 +135,7 @@ impl Workers {
                 held: 0,
                 waiting: 0,
                 stop: false,
+                ahead_bytes,
             }),
             room: Condvar::new(),
         });
@@ -189,10 +203,11 @@ impl Workers {
         let bytes = outcome.held_bytes();
         let mut queue = self.shared.lock();
         queue.consumed = self.taken;
-        let was_full = queue.held >= AHEAD_BYTES;
+        let was_full = queue.held >= queue.ahead_bytes;
         queue.held = queue.held.saturating_sub(bytes);
         if queue.waiting > 0
-            && (self.taken.is_multiple_of(WAKE_EVERY) || (was_full && queue.held < AHEAD_BYTES))
+            && (self.taken.is_multiple_of(WAKE_EVERY)
+                || (was_full && queue.held < queue.ahead_bytes))
         {
             self.shared.room.notify_all();
         }
@@ -351,6 +366,19 @@ mod tests {
         (dir, planned)
     }
 
+    /// Returns once `n` threads wait for room (waited for, not timed: a slow
+    /// machine only takes longer to get there; a minute means they never will).
+    fn until_threads_wait(workers: &Workers, n: usize) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while workers.shared.lock().waiting < n {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the threads never waited"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+
     fn no_options() -> Shared {
         Shared {
             config: None,
@@ -395,16 +423,8 @@ mod tests {
             .expect("threads");
         assert!(workers.next().expect("no error").is_some());
         // However long the report takes over its first file, both threads stop
-        // at the window's edge (waited for, not timed: a slow machine only
-        // takes longer to get there).
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        while workers.shared.lock().waiting < 2 {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the threads never waited"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
+        // at the window's edge.
+        until_threads_wait(&workers, 2);
         let queue = workers.shared.lock();
         assert_eq!(queue.next, 1 + AHEAD_FILES, "taken ahead");
         drop(queue);
@@ -415,17 +435,22 @@ mod tests {
 
     #[test]
     fn threads_stop_when_the_files_ahead_hold_the_byte_window() {
-        // 1 MiB files (a policy and spaces): the byte window, not the file
-        // window, stops the threads, mid-chunk included.
+        // 512 KiB files (a policy and spaces) and an 8 MiB window: the byte
+        // window, not the file window, stops the threads, mid-chunk included
+        // (a chunk is 8 MiB of such files). Enough files that no thread runs
+        // out of work before the window fills.
+        const FILE: usize = 512 << 10;
+        const WINDOW: usize = 8 << 20;
+        let threads = 2;
+        let n = WINDOW / FILE + threads * CHUNK_FILES * 2 + CHUNK_FILES;
         let dir = tempfile::tempdir().expect("tempdir");
-        let n = AHEAD_BYTES / (1 << 20) + 16;
         let mut planned = Vec::new();
         for i in 0..n {
             let path = dir.path().join(format!("{i:03}.json"));
             let mut text = String::from(
                 r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}]}"#,
             );
-            text.push_str(&" ".repeat((1 << 20) - text.len()));
+            text.push_str(&" ".repeat(FILE - text.len()));
             std::fs::write(&path, text).expect("write");
             planned.push(Planned::File(
                 Path::new(&path).into(),
@@ -433,29 +458,19 @@ mod tests {
                 super::super::NameKind::Json,
             ));
         }
-        let threads = 2;
-        let mut workers = Workers::start(planned, no_options(), threads)
+        let mut workers = Workers::start_within(planned, no_options(), threads, WINDOW)
             .ok()
             .expect("threads");
         assert!(workers.next().expect("no error").is_some());
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        while workers.shared.lock().waiting < threads {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the threads never waited"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
+        until_threads_wait(&workers, threads);
         let queue = workers.shared.lock();
         // Past the window by at most what each thread had linted and not sent.
-        assert!(queue.held >= AHEAD_BYTES, "held {}", queue.held);
+        assert!(queue.held >= WINDOW, "held {}", queue.held);
         assert!(
-            queue.held <= AHEAD_BYTES + threads * (FLUSH_BYTES + (1 << 20)),
+            queue.held <= WINDOW + threads * (FLUSH_BYTES + FILE),
             "held {}",
             queue.held
         );
-        // (Taken is not linted: threads hold the rest of their chunks.)
-        assert!(queue.held < (n - 1) << 20, "every file was linted ahead");
         drop(queue);
         let rest = paths(std::iter::from_fn(|| workers.next().expect("no error")));
         assert_eq!(rest.len(), n - 1);
