@@ -34,6 +34,23 @@ fn a_panic_is_one_escaped_line_and_exit_3() {
 }
 
 #[test]
+fn a_panic_on_a_lint_thread_ends_the_run_with_the_same_line_and_exit_3() {
+    // The report holds stdout's lock while the lint threads render: the hook
+    // must not wait for it (it did, and the run hung).
+    let out = oidc_doctor()
+        .env("OIDC_DOCTOR_TEST_PANIC", "lint-thread")
+        .args(["lint", "fixtures", "-j", "2"])
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.starts_with("internal error in oidc-doctor "), "{err:?}");
+    assert!(err.contains("command `lint`"), "{err:?}");
+    assert_eq!(err.lines().count(), 1, "{err:?}");
+}
+
+#[test]
 fn without_the_trigger_the_same_command_succeeds() {
     oidc_doctor()
         .env("OIDC_DOCTOR_TEST_PANIC", "lint")

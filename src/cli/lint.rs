@@ -369,7 +369,12 @@ fn load_config(args: &LintArgs) -> Result<Option<Config>, CliError> {
 /// How the human report shows a finding of a linted file: what
 /// [`write_human`] would write for it, made on a lint thread instead.
 fn human_renderer(config: Option<Config>, style: report::human::Style) -> Arc<lint::Render> {
+    // The panic hook's test of a panic on a lint thread.
+    let test_panic = std::env::var_os("OIDC_DOCTOR_TEST_PANIC").is_some_and(|v| v == "lint-thread");
     Arc::new(move |f: &Finding, source: Option<&SourceText>| {
+        if test_panic {
+            super::test_panic("lint (a lint thread)");
+        }
         let adjusted;
         let f = match &config {
             // Dropped by the configuration: never shown.

@@ -298,6 +298,13 @@ static RUNNING: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
 /// is escaped: it may quote input.
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
+        // One line, from the first thread that panics; another waits for the exit.
+        static REPORTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        if REPORTED.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            loop {
+                std::thread::park();
+            }
+        }
         let payload = info
             .payload()
             .downcast_ref::<&str>()
@@ -314,7 +321,11 @@ fn install_panic_hook() {
             "internal error in oidc-doctor {VERSION}, command `{command}`{place}: {}; please report it",
             payload.escape_debug()
         );
-        let _ = std::io::stdout().flush();
+        // Only the main thread flushes: `lint` holds stdout's lock for its whole
+        // report, and a lint thread waiting for it would never exit.
+        if std::thread::current().name() == Some("main") {
+            let _ = std::io::stdout().flush();
+        }
         std::process::exit(INTERNAL_ERROR_EXIT);
     }));
 }
@@ -339,7 +350,7 @@ impl Command {
 /// The panic hook's own test: a real panic through the real binary, its
 /// message quoting an ESC as input can.
 #[allow(clippy::panic)]
-fn test_panic(command: &str) -> ! {
+pub(super) fn test_panic(command: &str) -> ! {
     panic!("OIDC_DOCTOR_TEST_PANIC asked for a panic in \u{1b}[31m`{command}`")
 }
 
