@@ -253,6 +253,13 @@ impl LintReport {
                 let (file, facts, again) = *linted;
                 self.push(file, facts, again);
             }
+            Outcome::Clean(again) => {
+                // What `push` keeps of such a file.
+                self.checked_files += 1;
+                if let Some(again) = again {
+                    self.facts.push(Fact::Reread(again));
+                }
+            }
             Outcome::Note(note) => self.notes.push(note),
             Outcome::Refused(note) => return Err(note),
             Outcome::Nothing => {}
@@ -872,6 +879,11 @@ pub(crate) enum Outcome {
     /// Linted: the file (its findings sorted in position order), what the
     /// cross-file checks need of it, and how to read it again.
     Linted(Box<(LintedFile, FileFacts, Option<Reread>)>),
+    /// Linted, read from disk, without findings and declaring nothing: all
+    /// the report keeps of it is the count, and the way back to its policies
+    /// if it has any ([`Fact::Reread`]). Reduced on the thread that linted
+    /// it, so that its text is neither sent nor freed elsewhere.
+    Clean(Option<Reread>),
     /// Not linted, with a remark for stderr (not a kind `lint` reads, too large…).
     Note(String),
     /// A file named on the command line that could not be read (exit 2).
@@ -890,6 +902,16 @@ impl Outcome {
     }
 
     fn linted(mut file: LintedFile, facts: FileFacts, again: Option<Reread>) -> Outcome {
+        let declares = !facts.providers.is_empty() || !facts.id_tokens.is_empty();
+        let has_policies = facts.slim_pending || !facts.policies.is_empty();
+        if file.findings.is_empty() && !declares {
+            // As `LintReport::push` would keep it.
+            match again {
+                _ if !has_policies => return Outcome::Clean(None),
+                Some(again) => return Outcome::Clean(Some(again)),
+                None => {}
+            }
+        }
         // Sorted here, on the thread that linted the file.
         file.findings.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
         Outcome::Linted(Box::new((file, facts, again)))
