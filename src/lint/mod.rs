@@ -267,9 +267,10 @@ impl LintReport {
         Ok(())
     }
 
-    /// Records one linted file: counted always, kept only as far as the report
-    /// and the cross-file checks need it. `reread`: the file can be read again
-    /// from disk (it came from a path, not from standard input or a pipe).
+    /// Records one linted file with findings, declarations, or policies that
+    /// cannot be read again: counted, and kept as far as the report and the
+    /// cross-file checks need it. `reread`: the file can be read again from
+    /// disk (it came from a path, not from standard input or a pipe).
     fn push(&mut self, mut file: LintedFile, mut facts: FileFacts, reread: Option<Reread>) {
         self.checked_files += 1;
         let declares = !facts.providers.is_empty() || !facts.id_tokens.is_empty();
@@ -294,15 +295,8 @@ impl LintReport {
                 rendered,
             });
         }
-        if file.findings.is_empty() && !declares {
-            if !has_policies {
-                return; // a clean file the cross-file checks have no use for
-            }
-            if let Some(again) = reread {
-                self.facts.push(Fact::Reread(again));
-                return;
-            }
-        }
+        // A clean file that declares nothing and can be read again never gets
+        // here: `Outcome::linted` made it an `Outcome::Clean`.
         // Everything pushed here lives until the report is printed: no spare
         // capacity (Vec growth reserves four elements at a time).
         file.findings.shrink_to_fit();
@@ -905,7 +899,8 @@ impl Outcome {
         let declares = !facts.providers.is_empty() || !facts.id_tokens.is_empty();
         let has_policies = facts.slim_pending || !facts.policies.is_empty();
         if file.findings.is_empty() && !declares {
-            // As `LintReport::push` would keep it.
+            // All the report keeps of it is the count and the way back
+            // (`LintReport::absorb`); decided here, on the thread that linted it.
             match again {
                 _ if !has_policies => return Outcome::Clean(None),
                 Some(again) => return Outcome::Clean(Some(again)),

@@ -366,6 +366,16 @@ mod tests {
         (dir, planned)
     }
 
+    /// Two threads on a tree of `n` files, the report's first file taken.
+    fn started(n: usize) -> (tempfile::TempDir, Workers) {
+        let (dir, planned) = tree(n);
+        let mut workers = Workers::start(planned, no_options(), 2)
+            .ok()
+            .expect("threads");
+        assert!(workers.next().expect("no error").is_some());
+        (dir, workers)
+    }
+
     /// Returns once `n` threads wait for room (waited for, not timed: a slow
     /// machine only takes longer to get there; a minute means they never will).
     fn until_threads_wait(workers: &Workers, n: usize) {
@@ -417,11 +427,7 @@ mod tests {
 
     #[test]
     fn threads_wait_for_a_slow_report_within_the_window() {
-        let (_dir, planned) = tree(AHEAD_FILES * 2);
-        let mut workers = Workers::start(planned, no_options(), 2)
-            .ok()
-            .expect("threads");
-        assert!(workers.next().expect("no error").is_some());
+        let (_dir, mut workers) = started(AHEAD_FILES * 2);
         // However long the report takes over its first file, both threads stop
         // at the window's edge.
         until_threads_wait(&workers, 2);
@@ -485,11 +491,7 @@ mod tests {
 
     #[test]
     fn dropping_the_run_early_stops_the_threads() {
-        let (_dir, planned) = tree(AHEAD_FILES * 4);
-        let mut workers = Workers::start(planned, no_options(), 2)
-            .ok()
-            .expect("threads");
-        assert!(workers.next().expect("no error").is_some());
+        let (_dir, workers) = started(AHEAD_FILES * 4);
         let shared = workers.shared.clone();
         drop(workers); // joins every thread
         assert!(shared.lock().next <= 1 + AHEAD_FILES);
