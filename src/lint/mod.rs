@@ -267,10 +267,9 @@ impl LintReport {
         Ok(())
     }
 
-    /// Records one linted file with findings, declarations, or policies that
-    /// cannot be read again: counted, and kept as far as the report and the
-    /// cross-file checks need it. `reread`: the file can be read again from
-    /// disk (it came from a path, not from standard input or a pipe).
+    /// Records one linted file: counted always, kept only as far as the report
+    /// and the cross-file checks need it. `reread`: the file can be read again
+    /// from disk (it came from a path, not from standard input or a pipe).
     fn push(&mut self, mut file: LintedFile, mut facts: FileFacts, reread: Option<Reread>) {
         self.checked_files += 1;
         let declares = !facts.providers.is_empty() || !facts.id_tokens.is_empty();
@@ -295,8 +294,17 @@ impl LintReport {
                 rendered,
             });
         }
-        // A clean file that declares nothing and can be read again never gets
-        // here: `Outcome::linted` made it an `Outcome::Clean`.
+        // A file whose findings left for the report above (files without
+        // findings that declare nothing were `Outcome::Clean` already).
+        if file.findings.is_empty() && !declares {
+            if !has_policies {
+                return; // the cross-file checks have no use for it
+            }
+            if let Some(again) = reread {
+                self.facts.push(Fact::Reread(again));
+                return;
+            }
+        }
         // Everything pushed here lives until the report is printed: no spare
         // capacity (Vec growth reserves four elements at a time).
         file.findings.shrink_to_fit();
@@ -1343,6 +1351,32 @@ fn normalize(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_streamed_file_with_findings_is_not_kept_after_the_report_took_them() {
+        // Its findings go to the report; kept whole for the cross-file checks,
+        // 100,000 such files made memory grow with the tree.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("trust.json");
+        std::fs::write(
+            &path,
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}]}"#,
+        )
+        .expect("write");
+        let paths = [dir.path().display().to_string()];
+        let mut run =
+            Run::new(&paths, LintOptions::default(), LintReport::streaming()).expect("planned");
+        assert!(run.step().expect("linted"));
+        let ready = run.report.take_ready();
+        assert_eq!(ready.len(), 1);
+        assert!(!ready[0].findings.is_empty());
+        assert!(run.report.files.is_empty(), "the file was kept");
+        assert!(
+            !run.report.facts.iter().any(|f| matches!(f, Fact::Kept(_))),
+            "its facts were kept"
+        );
+        assert_eq!(run.report.checked_files, 1);
+    }
 
     #[test]
     fn files_are_told_apart_by_name() {
